@@ -1,0 +1,327 @@
+"""Budget units, the quota policy, declarations of the quota base, procurement records,
+their vouchers and the quarterly submissions that lock them."""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from portal.models import Organisation, Region
+from portal.money import MoneyField
+from products.models import Product, Supplier
+
+QUARTER_RANGE = Q(quarter__gte=1, quarter__lte=4)
+PLAUSIBLE_YEAR = Q(year__gte=2000, year__lte=2100)
+
+
+class BudgetUnit(Organisation):
+    """A budget unit (预算单位) obliged to buy assistance products; ``region`` (inherited) is
+    the city district it belongs to."""
+
+    class Category(models.TextChoices):
+        AGENCY = "agency", _("Government agency (机关)")
+        INSTITUTION = "institution", _("Public institution (事业单位)")
+        SCHOOL = "school", _("School (学校)")
+        HOSPITAL = "hospital", _("Hospital (医院)")
+        STATE_ENTERPRISE = "soe", _("State-owned enterprise (国有企业)")
+        UNION = "union", _("Trade union (工会)")
+        OTHER = "other", _("Other")
+
+    category = models.CharField(_("category"), max_length=16, choices=Category.choices)
+
+    class Meta:
+        verbose_name = _("budget unit")
+        verbose_name_plural = _("budget units")
+        ordering = ["name"]
+
+    @property
+    def district(self) -> Region | None:
+        return self.region
+
+
+class QuotaPolicy(models.Model):
+    """The year's quota: Shenzhen asks every budget unit to spend no less than 30% of its
+    farm-products procurement on assistance products; Guangzhou adds that the amount may not
+    fall below last year's."""
+
+    year = models.PositiveSmallIntegerField(_("year"), unique=True)
+    ratio = models.DecimalField(
+        _("required share"), max_digits=4, decimal_places=3, default=Decimal("0.300")
+    )
+    growth_required = models.BooleanField(
+        _("no lower than last year"),
+        default=True,
+        help_text=_("A unit's amount may not fall below last year's actual."),
+    )
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("quota policy")
+        verbose_name_plural = _("quota policies")
+        ordering = ["-year"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ratio__gt=0, ratio__lte=1), name="policy_ratio_0_1"),
+            models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="policy_year_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.ratio:.0%}"
+
+
+class AnnualTarget(models.Model):
+    """The amount the city (district empty) or a district is to buy in a year."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    district = models.ForeignKey(
+        Region,
+        verbose_name=_("district"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="targets",
+    )
+    amount = MoneyField(_("target (yuan)"))
+
+    class Meta:
+        verbose_name = _("annual target")
+        verbose_name_plural = _("annual targets")
+        ordering = ["-year", "district"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "district"],
+                condition=Q(district__isnull=False),
+                name="target_unique_district",
+            ),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(district__isnull=True), name="target_unique_city"
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="target_positive"),
+            models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="target_year_plausible"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.district or ''}"
+
+
+class Declaration(models.Model):
+    """A unit's declared total farm-products procurement (农副产品采购总额) for a quarter:
+    the base the quota is a share of."""
+
+    budget_unit = models.ForeignKey(
+        BudgetUnit,
+        verbose_name=_("budget unit"),
+        on_delete=models.PROTECT,
+        related_name="declarations",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    agri_total = MoneyField(_("farm-products procurement total (yuan)"))
+    declared_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    declared_at = models.DateTimeField(_("declared at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("declaration")
+        verbose_name_plural = _("declarations")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget_unit", "year", "quarter"], name="declaration_unique_quarter"
+            ),
+            models.CheckConstraint(condition=QUARTER_RANGE, name="declaration_quarter_1_4"),
+            models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="declaration_year_plausible"),
+            models.CheckConstraint(
+                condition=Q(agri_total__gte=0), name="declaration_total_not_negative"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "budget_unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.budget_unit} {self.year}Q{self.quarter}"
+
+
+class Channel(models.TextChoices):
+    PLATFORM_832 = "platform_832", _("832 platform")
+    OUTLET = "outlet", _("Special outlet")
+    ONLINE_MALL = "online_mall", _("City online mall")
+    DIRECT = "direct", _("Direct purchase agreement")
+    BUY_FOR_DONATION = "buy_for_donation", _("Buying instead of donating")
+    OTHER = "other", _("Other")
+
+
+class Purpose(models.TextChoices):
+    CANTEEN = "canteen", _("Canteen")
+    UNION_WELFARE = "union_welfare", _("Union welfare")
+    GIFTS = "gifts", _("Gifts and condolences")
+    OTHER = "other", _("Other")
+
+
+class ProcurementRecord(models.Model):
+    """One purchase of assistance products by a budget unit, backed by vouchers."""
+
+    class Status(models.TextChoices):
+        RECORDED = "recorded", _("Recorded")
+        SUBMITTED = "submitted", _("Submitted")
+        REJECTED = "rejected", _("Rejected")
+
+    budget_unit = models.ForeignKey(
+        BudgetUnit, verbose_name=_("budget unit"), on_delete=models.PROTECT, related_name="records"
+    )
+    purchased_on = models.DateField(_("purchase date"))
+    supplier = models.ForeignKey(
+        Supplier, verbose_name=_("supplier"), on_delete=models.PROTECT, related_name="sales"
+    )
+    product = models.ForeignKey(
+        Product,
+        verbose_name=_("product"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="sales",
+    )
+    amount = MoneyField(_("amount (yuan)"))
+    quantity = models.DecimalField(
+        _("quantity"), max_digits=14, decimal_places=3, null=True, blank=True
+    )
+    unit = models.CharField(_("unit"), max_length=16, blank=True)
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices)
+    purpose = models.CharField(_("purpose"), max_length=16, choices=Purpose.choices)
+    invoice_no = models.CharField(_("invoice number"), max_length=64, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.RECORDED
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("procurement record")
+        verbose_name_plural = _("procurement records")
+        ordering = ["-purchased_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="record_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(quantity__isnull=True) | Q(quantity__gt=0),
+                name="record_quantity_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    channel__in=[
+                        "platform_832",
+                        "outlet",
+                        "online_mall",
+                        "direct",
+                        "buy_for_donation",
+                        "other",
+                    ]
+                ),
+                name="record_channel_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(purpose__in=["canteen", "union_welfare", "gifts", "other"]),
+                name="record_purpose_known",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["recorded", "submitted", "rejected"]),
+                name="record_status_known",
+            ),
+            # An invoice is claimed once per unit and supplier.
+            models.UniqueConstraint(
+                fields=["budget_unit", "supplier", "invoice_no"],
+                condition=~Q(invoice_no=""),
+                name="record_invoice_unique",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["budget_unit", "purchased_on"]),
+            models.Index(fields=["purchased_on", "budget_unit", "status"]),
+            models.Index(fields=["supplier", "purchased_on"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_unit} {self.purchased_on} ¥{self.amount}"
+
+
+class Voucher(models.Model):
+    """A voucher (凭证) backing a record: invoice, contract or receipt (PDF/JPG/PNG)."""
+
+    record = models.ForeignKey(
+        ProcurementRecord,
+        verbose_name=_("procurement record"),
+        on_delete=models.CASCADE,
+        related_name="vouchers",
+    )
+    file = models.FileField(_("file"), upload_to="vouchers/%Y/%m/")
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64, db_index=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("voucher")
+        verbose_name_plural = _("vouchers")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class QuarterSubmission(models.Model):
+    """A unit's submission of a quarter to the coordination office; it locks the quarter's
+    records and declaration until an office reopens it."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        REOPENED = "reopened", _("Reopened")
+
+    budget_unit = models.ForeignKey(
+        BudgetUnit,
+        verbose_name=_("budget unit"),
+        on_delete=models.PROTECT,
+        related_name="submissions",
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED
+    )
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted at"))
+    reopened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
+    reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+
+    class Meta:
+        verbose_name = _("quarter submission")
+        verbose_name_plural = _("quarter submissions")
+        ordering = ["-year", "-quarter"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget_unit", "year", "quarter"], name="submission_unique_quarter"
+            ),
+            models.CheckConstraint(condition=QUARTER_RANGE, name="submission_quarter_1_4"),
+            models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="submission_year_plausible"),
+            models.CheckConstraint(
+                condition=Q(status__in=["submitted", "reopened"]), name="submission_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(reopened_at__isnull=True) | Q(reopened_at__gte=F("submitted_at")),
+                name="submission_reopened_after_submitted",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget_unit} {self.year}Q{self.quarter}"
