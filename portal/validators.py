@@ -47,7 +47,7 @@ PROVINCE_PREFIXES = frozenset(
 
 def validate_credit_code(value: str) -> None:
     """GB 32100-2015: 18 characters whose last one is a check character."""
-    if not uscc.is_valid(value or ""):
+    if not value or value != uscc.compact(value) or not uscc.is_valid(value):
         raise ValidationError(
             _(
                 "“%(value)s” is not a valid unified social credit code (18 characters with a "

@@ -1,0 +1,58 @@
+# The two commands of the README: `make run` and `make test`. Both set up .venv first.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint migrate seed messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[test]"
+	touch $@
+
+install: $(INSTALLED)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  消费帮扶综合服务平台 · Consumption Assistance Portal"
+	@echo "  http://$(HOST):$(PORT)/"
+	@echo ""
+	@echo "  Demo accounts (password: $${DEMO_PASSWORD:-portal-demo}):"
+	@echo "    city_office       市协作办 city coordination office"
+	@echo "    district_office   区协作办 district coordination office"
+	@echo "    unit_clerk        预算单位经办人 budget-unit clerk (unit A)"
+	@echo "    unit_approver     预算单位审核人 budget-unit approver (unit A)"
+	@echo "    unit_clerk_2      预算单位经办人 budget-unit clerk (unit B)"
+	@echo "    supplier          供应商 supplier"
+	@echo "    supplier_2        供应商 another supplier"
+	@echo "    reviewer          认证评审专家 certification reviewer"
+	@echo "    admin             Django admin (/admin/)"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+lint: install
+	$(BIN)/ruff check .
+
+test: install
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest
+
+messages: install
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static --ignore=tests --no-obsolete
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
+
+clean:
+	rm -rf $(VENV) db.sqlite3 media .test-media staticfiles .pytest_cache .ruff_cache
