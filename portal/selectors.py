@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from .models import DistrictPairing, Organisation, Region
+from .models import DistrictPairing, Membership, Organisation, Region
 from .roles import actor_of
 
 
@@ -35,3 +35,14 @@ def city_districts() -> QuerySet[Region]:
     from django.conf import settings
 
     return Region.objects.filter(parent_id=settings.PORTAL_CITY_CODE).order_by("code")
+
+
+def membership_for_user(user) -> QuerySet[Membership]:
+    """The city office reads every membership; anyone else only their own."""
+    actor = actor_of(user)
+    qs = Membership.objects.select_related("user", "organisation")
+    if actor.is_city_office:
+        return qs
+    if actor.is_member:
+        return qs.filter(user_id=actor.user_id)
+    return qs.none()
