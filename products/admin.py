@@ -1,0 +1,227 @@
+"""Admin for suppliers, their bases and products, the certification schemes, applications,
+their documents and evaluations, and certificates."""
+
+from django.contrib import admin
+
+from portal.admin import (
+    UPLOAD_METADATA_FIELDS,
+    CreatorStampMixin,
+    MembershipInline,
+    OrganisationKindForm,
+    ProvinceListFilter,
+    UploadedFileForm,
+)
+from portal.models import Organisation
+
+from .models import (
+    ApplicationDocument,
+    Certificate,
+    CertificationApplication,
+    CertificationScheme,
+    Evaluation,
+    Product,
+    Supplier,
+    SupplierBase,
+)
+
+
+class SupplierForm(OrganisationKindForm):
+    organisation_kind = Organisation.Kind.SUPPLIER
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Optional for offices, but a supplier is known by its business licence.
+        if "credit_code" in self.fields:
+            self.fields["credit_code"].required = True
+
+
+class SupplierBaseInline(admin.TabularInline):
+    model = SupplierBase
+    fields = ["name", "region", "category", "area_mu", "status"]
+    autocomplete_fields = ["region"]
+    extra = 0
+    show_change_link = True
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("region")
+
+
+@admin.register(Supplier)
+class SupplierAdmin(admin.ModelAdmin):
+    form = SupplierForm
+    exclude = ["kind"]
+    list_display = [
+        "name",
+        "credit_code",
+        "status",
+        "region",
+        "legal_representative",
+        "contact_name",
+        "contact_phone",
+        "activated_at",
+    ]
+    list_filter = ["status", ("region", ProvinceListFilter)]
+    search_fields = ["name", "credit_code", "legal_representative"]
+    list_select_related = ["region"]
+    autocomplete_fields = ["region"]
+    readonly_fields = ["created_at"]
+    inlines = [SupplierBaseInline, MembershipInline]
+
+
+@admin.register(SupplierBase)
+class SupplierBaseAdmin(admin.ModelAdmin):
+    list_display = ["name", "supplier", "region", "category", "area_mu", "status", "created_at"]
+    list_filter = ["status", "category", ("region", ProvinceListFilter)]
+    search_fields = ["name", "supplier__name", "supplier__credit_code", "address"]
+    list_select_related = ["supplier", "region"]
+    autocomplete_fields = ["supplier", "region"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = [
+        "name",
+        "supplier",
+        "category",
+        "region",
+        "specification",
+        "price",
+        "price_unit",
+        "supply_volume",
+        "supply_unit",
+        "season",
+        "households_lifted",
+        "status",
+        "updated_at",
+    ]
+    list_filter = ["status", "category", ("region", ProvinceListFilter)]
+    search_fields = ["name", "supplier__name", "supplier__credit_code"]
+    list_select_related = ["supplier", "region"]
+    autocomplete_fields = ["supplier", "base", "region"]
+    readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(CertificationScheme)
+class CertificationSchemeAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "subject", "validity_months"]
+    list_filter = ["subject"]
+    search_fields = ["code", "name"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The code is the primary key that applications and certificates point to.
+        return ["code"] if obj else []
+
+
+class ApplicationDocumentInline(admin.TabularInline):
+    model = ApplicationDocument
+    form = UploadedFileForm
+    creator_field = "uploaded_by"
+    fields = [
+        "kind",
+        "file",
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    readonly_fields = UPLOAD_METADATA_FIELDS
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("uploaded_by")
+
+
+class EvaluationInline(admin.TabularInline):
+    model = Evaluation
+    fields = ["evaluated_on", "score", "findings", "evaluator", "created_at"]
+    readonly_fields = ["created_at"]
+    autocomplete_fields = ["evaluator"]
+    extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("evaluator")
+
+
+@admin.register(CertificationApplication)
+class CertificationApplicationAdmin(CreatorStampMixin, admin.ModelAdmin):
+    creator_field = "created_by"
+    list_display = [
+        "id",
+        "scheme",
+        "supplier",
+        "product",
+        "base",
+        "status",
+        "households",
+        "submitted_at",
+        "reviewer",
+        "decided_at",
+    ]
+    list_display_links = ["id", "scheme"]
+    list_filter = ["status", "scheme", "submitted_at"]
+    date_hierarchy = "submitted_at"
+    search_fields = ["supplier__name", "supplier__credit_code", "product__name", "base__name"]
+    list_select_related = ["scheme", "supplier", "product", "base", "reviewer"]
+    autocomplete_fields = ["supplier", "product", "base", "reviewer"]
+    readonly_fields = ["created_by", "created_at"]
+    inlines = [ApplicationDocumentInline, EvaluationInline]
+
+
+@admin.register(ApplicationDocument)
+class ApplicationDocumentAdmin(CreatorStampMixin, admin.ModelAdmin):
+    form = UploadedFileForm
+    creator_field = "uploaded_by"
+    list_display = [
+        "original_name",
+        "application",
+        "kind",
+        "content_type",
+        "size",
+        "uploaded_by",
+        "uploaded_at",
+    ]
+    list_filter = ["kind", "application__scheme"]
+    search_fields = ["original_name", "sha256__exact", "application__supplier__name"]
+    list_select_related = ["application", "uploaded_by"]
+    autocomplete_fields = ["application"]
+    readonly_fields = UPLOAD_METADATA_FIELDS
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    list_display = ["application", "evaluated_on", "score", "evaluator", "created_at"]
+    list_filter = ["application__scheme", "evaluated_on"]
+    date_hierarchy = "evaluated_on"
+    search_fields = ["application__supplier__name", "findings"]
+    list_select_related = ["application", "evaluator"]
+    autocomplete_fields = ["application", "evaluator"]
+    readonly_fields = ["created_at"]
+
+
+@admin.register(Certificate)
+class CertificateAdmin(admin.ModelAdmin):
+    list_display = [
+        "number",
+        "scheme",
+        "supplier",
+        "product",
+        "base",
+        "valid_from",
+        "valid_until",
+        "status",
+    ]
+    list_filter = ["status", "scheme", "valid_until"]
+    date_hierarchy = "valid_from"
+    search_fields = [
+        "number",
+        "supplier__name",
+        "supplier__credit_code",
+        "product__name",
+        "base__name",
+    ]
+    list_select_related = ["scheme", "supplier", "product", "base"]
+    autocomplete_fields = ["supplier", "product", "base", "application"]
+    readonly_fields = ["issued_at"]
