@@ -122,7 +122,12 @@ class OutletStatusChange(models.Model):
     reason = models.CharField(_("reason"), max_length=16, choices=ExitReason.choices)
     note = models.TextField(_("note"), blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     changed_at = models.DateTimeField(_("changed at"))
 
@@ -130,6 +135,7 @@ class OutletStatusChange(models.Model):
         verbose_name = _("outlet status change")
         verbose_name_plural = _("outlet status changes")
         ordering = ["-changed_at"]
+        indexes = [models.Index(fields=["outlet", "changed_at"])]
 
     def __str__(self) -> str:
         return f"{self.outlet}: {self.from_status} → {self.to_status}"
@@ -145,7 +151,12 @@ class OutletSalesReport(models.Model):
     month = models.PositiveSmallIntegerField(_("month"))
     amount = MoneyField(_("sales (yuan)"))
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     reported_at = models.DateTimeField(_("reported at"), auto_now=True)
 
@@ -177,7 +188,12 @@ class Inspection(models.Model):
     )
     inspected_on = models.DateField(_("inspection date"))
     inspector = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("inspector account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     inspector_name = models.CharField(_("inspector"), max_length=64)
     checklist = models.JSONField(_("checklist"), default=dict, blank=True)

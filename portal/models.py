@@ -108,6 +108,12 @@ class DistrictPairing(models.Model):
     def __str__(self) -> str:
         return f"{self.district} → {self.region}"
 
+    def clean(self) -> None:
+        from django.conf import settings as django_settings
+
+        if self.district_id and self.district.parent_id != django_settings.PORTAL_CITY_CODE:
+            raise ValidationError({"district": _("Only a district of the city can be paired.")})
+
 
 class Organisation(models.Model):
     """Any organisation that works in the portal: the city office (市协作办), a district office
@@ -165,6 +171,11 @@ class Organisation(models.Model):
                 fields=["region"],
                 condition=Q(kind="district_office"),
                 name="one_office_per_district",
+            ),
+            # Budget units and suppliers are legal persons: they always have a credit code.
+            models.CheckConstraint(
+                condition=~Q(kind__in=["budget_unit", "supplier"]) | Q(credit_code__isnull=False),
+                name="credit_code_for_units_and_suppliers",
             ),
         ]
         indexes = [models.Index(fields=["kind", "region"])]
@@ -227,7 +238,9 @@ class Membership(models.Model):
         return f"{self.user} @ {self.organisation} ({self.get_role_display()})"
 
     def clean(self) -> None:
-        if self.role and self.organisation_id:
+        if self.role not in Role.values:
+            return  # the field's own choices validation reports it
+        if self.organisation_id:
             expected = ROLE_ORGANISATION_KIND[Role(self.role)]
             if self.organisation.kind != expected:
                 raise ValidationError(
