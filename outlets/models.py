@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from portal.models import Organisation, Region
 from portal.money import MoneyField
@@ -23,7 +24,7 @@ class Outlet(models.Model):
         CENTRE = "centre", _("Assistance centre (消费帮扶中心)")
 
     class Status(models.TextChoices):
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("outlet", "Active")
         SUSPENDED = "suspended", _("Suspended")
         EXITED = "exited", _("Exited")
 

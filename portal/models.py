@@ -57,7 +57,7 @@ class Region(models.Model):
             raise ValidationError(
                 {
                     "level": _("Code %(code)s names a %(expected)s.")
-                    % {"code": self.code, "expected": expected}
+                    % {"code": self.code, "expected": Region.Level(expected).label}
                 }
             )
         if self.parent_id and not self._parent_prefix_matches():

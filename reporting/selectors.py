@@ -13,6 +13,7 @@ from procurement.selectors import (
     annual_target_for_user,
     budget_unit_for_user,
     declaration_for_user,
+    quota_policy_for_user,
     record_for_user,
     submission_for_user,
 )
@@ -51,6 +52,10 @@ def home_figures(*, user, as_of) -> dict:
             .aggregate(total=Coalesce(Sum("agri_total"), ZERO))["total"]
         )
         figures.update(
+            required_share=quota_policy_for_user(user)
+            .filter(year=as_of.year)
+            .values_list("ratio", flat=True)
+            .first(),
             assistance_total=assistance["total"],
             record_count=assistance["count"],
             agri_total=agri,

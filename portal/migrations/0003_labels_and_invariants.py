@@ -4,14 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('portal', '0002_reference_regions'),
+        ("portal", "0002_reference_regions"),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='organisation',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind__in', ['budget_unit', 'supplier']), _negated=True), ('credit_code__isnull', False), _connector='OR'), name='credit_code_for_units_and_suppliers'),
+            model_name="organisation",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind__in", ["budget_unit", "supplier"]), _negated=True),
+                    ("credit_code__isnull", False),
+                    _connector="OR",
+                ),
+                name="credit_code_for_units_and_suppliers",
+            ),
         ),
     ]

@@ -67,7 +67,10 @@ def test_unit_home_shows_its_year_figures(client, clerk, unit_a, unit_b):
     from portal.periods import today
     from tests import factories as f
 
+    from procurement.models import QuotaPolicy
+
     year = today().year
+    QuotaPolicy.objects.create(year=year, ratio=Decimal("0.350"))
     f.DeclarationFactory(budget_unit=unit_a, year=year, quarter=1, agri_total=Decimal("200000"))
     f.RecordFactory(
         budget_unit=unit_a, purchased_on=today().replace(month=1, day=5), amount=Decimal("65000")
@@ -80,6 +83,7 @@ def test_unit_home_shows_its_year_figures(client, clerk, unit_a, unit_b):
     assert "6.50 万元" in body
     assert "20.00 万元" in body
     assert "32.5%" in body
+    assert "Required: at least 35.0% of farm-products procurement" in body
     assert "10.00 万元" not in body  # unit B's purchase is not unit A's business
 
 
