@@ -65,9 +65,8 @@ def test_unit_home_shows_its_year_figures(client, clerk, unit_a, unit_b):
     from decimal import Decimal
 
     from portal.periods import today
-    from tests import factories as f
-
     from procurement.models import QuotaPolicy
+    from tests import factories as f
 
     year = today().year
     QuotaPolicy.objects.create(year=year, ratio=Decimal("0.350"))
