@@ -84,6 +84,9 @@ def home_figures(*, user, as_of) -> dict:
             else (target.filter(district__isnull=True))
         )
         figures["target"] = target.values_list("amount", flat=True).first()
+        figures["target_progress"] = (
+            figures["assistance_total"] / figures["target"] if figures["target"] else None
+        )
         figures["outlets_active"] = outlet_for_user(user).filter(status="active").count()
     if actor.is_supplier:
         figures["products"] = (

@@ -150,3 +150,20 @@ def test_server_error_page_renders_standalone():
     html = render_to_string("500.html")
     assert "500" in html
     assert "系统" in html
+
+
+def test_city_home_shows_progress_against_the_annual_target(client, city_officer, unit_a):
+    from decimal import Decimal
+
+    from portal.periods import today
+    from procurement.models import AnnualTarget
+    from tests import factories as f
+
+    AnnualTarget.objects.create(year=today().year, amount=Decimal("1000000"))
+    f.RecordFactory(
+        budget_unit=unit_a, purchased_on=today().replace(month=1, day=5), amount=Decimal("250000")
+    )
+    client.force_login(city_officer)
+    body = client.get(reverse("reporting:home")).content.decode()
+    assert "100.00 万元" in body
+    assert "25.0% reached" in body
