@@ -1,0 +1,198 @@
+"""The quota side of procurement: the yearly policy and targets, each unit's quarterly
+declaration of its farm-products total (the quota's base), and the quarter submissions.
+
+Declarations are derived from what each unit actually bought, divided by a share drawn per
+unit, so most units land at 30–46% and some (about one in six) fall short of the 30% quota
+(api.md, "The quota, exactly").
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
+
+from django.db.models import Exists, OuterRef, Sum
+from django.db.models.functions import ExtractQuarter, ExtractYear
+
+from portal.money import CENT, ZERO
+from portal.periods import Quarter, ended_quarters
+from procurement.models import (
+    AnnualTarget,
+    BudgetUnit,
+    Declaration,
+    ProcurementRecord,
+    QuarterSubmission,
+    QuotaPolicy,
+)
+
+from .context import PERIOD_START, SeedContext, upsert
+from .purchases import open_quarter_of_unit_a
+
+# Shenzhen's rule: no less than 30% of a budget unit's farm-products procurement.
+QUOTA_RATIO = Decimal("0.300")
+# 5,000 rows x 7 columns: a small INSERT on any backend; SQLite splits it to 999 parameters.
+DECLARATION_BATCH = 5000
+# Targets: the first year's a little under what the units bought (met, as Shenzhen met 110亿
+# with 115亿 in 2021), later years 10% over the year before (still in progress).
+FIRST_YEAR_TARGET = Decimal("0.96")
+TARGET_GROWTH = Decimal("1.10")
+TARGET_STEP = Decimal("10000")  # targets are set in 万元
+MIN_TARGET = Decimal("100000.00")
+
+
+def seed_policies(ctx: SeedContext) -> None:
+    for year in range(PERIOD_START.year, ctx.as_of.year + 1):
+        upsert(
+            ctx,
+            QuotaPolicy,
+            {"year": year},
+            {
+                "ratio": QUOTA_RATIO,
+                "growth_required": True,
+                "note": "预算单位采购脱贫地区农副产品不低于农副产品采购总额的30%，"
+                "且当年采购额不低于上年实际采购额。",
+            },
+        )
+
+
+def unit_share(ctx: SeedContext, unit: BudgetUnit, *, unit_a: int, unit_b: int) -> Decimal:
+    """The share of its farm-products spend a unit puts into assistance products. Unit A
+    meets the quota comfortably; unit B falls short, so the demo shows a shortfall."""
+    if unit.pk == unit_a:
+        return Decimal("0.380")
+    if unit.pk == unit_b:
+        return Decimal("0.270")
+    rng = ctx.rng("share", unit.credit_code)
+    if rng.random() < 0.17:
+        return Decimal(rng.randint(180, 285)).scaleb(-3)
+    return Decimal(rng.randint(310, 460)).scaleb(-3)
+
+
+def _to_money(value) -> Decimal:
+    # SQLite sums decimals as floats; through str() and quantize they come back exact to the cent.
+    return Decimal(str(value or 0)).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def seed_declarations(
+    ctx: SeedContext,
+    units: list[BudgetUnit],
+    *,
+    unit_a: int,
+    unit_b: int,
+    declarers: dict[int, int],
+) -> None:
+    """A declaration for every quarter of each unit that has none yet, the current one to
+    date included, so the year in progress shows a meaningful share too."""
+    current = Quarter.of(ctx.as_of)
+    quarters = [*ended_quarters(since=Quarter.of(PERIOD_START), as_of=ctx.as_of), current]
+    undeclared = ~Exists(Declaration.objects.filter(budget_unit=OuterRef("budget_unit")))
+    sums = (
+        ProcurementRecord.objects.filter(undeclared, purchased_on__lte=ctx.as_of)
+        .exclude(status=ProcurementRecord.Status.REJECTED)
+        .annotate(year=ExtractYear("purchased_on"), quarter=ExtractQuarter("purchased_on"))
+        .values_list("budget_unit_id", "year", "quarter")
+        .annotate(total=Sum("amount"))
+    )
+    bought: dict[int, dict[Quarter, Decimal]] = defaultdict(dict)
+    for unit_id, year, quarter, total in sums:
+        bought[unit_id][Quarter(year, quarter)] = _to_money(total)
+    has_declarations = Declaration.objects.filter(budget_unit=OuterRef("pk"))
+    todo = set(BudgetUnit.objects.exclude(Exists(has_declarations)).values_list("pk", flat=True))
+    rows = []
+    for unit in units:
+        if unit.pk not in todo:
+            continue
+        share = unit_share(ctx, unit, unit_a=unit_a, unit_b=unit_b)
+        rng = ctx.rng("declaration", unit.credit_code)
+        spent = bought.get(unit.pk, {})
+        usual = sorted(v for v in spent.values() if v > 0)
+        typical = usual[len(usual) // 2] if usual else Decimal("15000.00")
+        for quarter in quarters:
+            assistance = spent.get(quarter, ZERO)
+            if not assistance:
+                if quarter == current:
+                    continue  # nothing bought yet this quarter: nothing to declare yet
+                assistance = typical
+            jitter = Decimal(rng.randint(930, 1070)).scaleb(-3)
+            total = assistance / share * jitter
+            # Declared totals are round figures: to the hundred yuan.
+            total = (total / 100).to_integral_value(rounding=ROUND_HALF_UP) * 100
+            rows.append(
+                Declaration(
+                    budget_unit_id=unit.pk,
+                    year=quarter.year,
+                    quarter=quarter.quarter,
+                    agri_total=max(total, Decimal(100)).quantize(CENT),
+                    declared_by_id=declarers.get(unit.pk),
+                )
+            )
+    Declaration.objects.bulk_create(rows, batch_size=DECLARATION_BATCH)
+    ctx.count_created(Declaration, len(rows))
+    ctx.log(f"  季度申报 (declarations): {len(rows):,} new")
+
+
+def seed_submissions(
+    ctx: SeedContext,
+    units: list[BudgetUnit],
+    *,
+    unit_a: int,
+    submitters: dict[int, int],
+) -> None:
+    """Every ended quarter submitted a few days after it closed, except unit A's latest."""
+    quarters = ended_quarters(since=Quarter.of(PERIOD_START), as_of=ctx.as_of)
+    open_a = open_quarter_of_unit_a(ctx.as_of)
+    has_submissions = QuarterSubmission.objects.filter(budget_unit=OuterRef("pk"))
+    todo = set(BudgetUnit.objects.exclude(Exists(has_submissions)).values_list("pk", flat=True))
+    rows = []
+    for unit in units:
+        if unit.pk not in todo:
+            continue
+        rng = ctx.rng("submission", unit.credit_code)
+        for quarter in quarters:
+            if unit.pk == unit_a and quarter == open_a:
+                continue
+            day = min(quarter.last_day + datetime.timedelta(days=rng.randint(2, 12)), ctx.as_of)
+            rows.append(
+                QuarterSubmission(
+                    budget_unit_id=unit.pk,
+                    year=quarter.year,
+                    quarter=quarter.quarter,
+                    status=QuarterSubmission.Status.SUBMITTED,
+                    submitted_by_id=submitters.get(unit.pk),
+                    submitted_at=ctx.at(day, rng.randint(9, 17), rng.randint(0, 59)),
+                )
+            )
+    QuarterSubmission.objects.bulk_create(rows, batch_size=DECLARATION_BATCH)
+    ctx.count_created(QuarterSubmission, len(rows))
+    ctx.log(f"  季度报送 (quarter submissions): {len(rows):,} new")
+
+
+def _round_target(amount: Decimal) -> Decimal:
+    stepped = (amount / TARGET_STEP).to_integral_value(rounding=ROUND_CEILING) * TARGET_STEP
+    return max(stepped, MIN_TARGET).quantize(CENT)
+
+
+def seed_targets(ctx: SeedContext, districts: list[str]) -> None:
+    """The city's and each district's yearly target, scaled to what the demo's units buy."""
+    totals: dict[tuple[int, str | None], Decimal] = defaultdict(lambda: ZERO)
+    sums = (
+        ProcurementRecord.objects.exclude(status=ProcurementRecord.Status.REJECTED)
+        .annotate(year=ExtractYear("purchased_on"))
+        .values_list("year", "budget_unit__region_id")
+        .annotate(total=Sum("amount"))
+    )
+    for year, district, total in sums:
+        totals[year, district] += _to_money(total)
+        totals[year, None] += _to_money(total)
+    for year in range(PERIOD_START.year, ctx.as_of.year + 1):
+        for district in [None, *districts]:
+            if year == PERIOD_START.year:
+                amount = totals[year, district] * FIRST_YEAR_TARGET
+            else:
+                amount = totals[year - 1, district] * TARGET_GROWTH
+            lookup = {"year": year, "district_id": district}
+            if district is None:
+                lookup = {"year": year, "district__isnull": True}
+            upsert(ctx, AnnualTarget, lookup, {"amount": _round_target(amount)})
+    ctx.log(f"  年度目标 (annual targets): {AnnualTarget.objects.count()}")
