@@ -4,8 +4,6 @@ stamps, read-only inlines)."""
 
 from __future__ import annotations
 
-import hashlib
-
 from django import forms
 from django.conf import settings
 from django.contrib import admin
@@ -24,6 +22,7 @@ from .models import (
     Region,
     Role,
 )
+from .uploads import inspect_upload
 
 admin.site.site_header = _("Consumption-assistance portal administration")
 admin.site.site_title = _("Consumption-assistance portal")
@@ -88,25 +87,6 @@ class ProvinceListFilter(admin.FieldListFilter):
             }
 
 
-# What an uploaded voucher or document may be, told by its first bytes rather than by the name
-# or the type the browser claims.
-UPLOAD_SIGNATURES = (
-    (b"%PDF-", "application/pdf"),
-    (b"\xff\xd8\xff", "image/jpeg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png"),
-)
-
-
-def sniff_content_type(upload: UploadedFile) -> str | None:
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    for signature, content_type in UPLOAD_SIGNATURES:
-        if head.startswith(signature):
-            return content_type
-    return None
-
-
 # What an uploaded file's model records about it, shown read-only beside the file.
 UPLOAD_METADATA_FIELDS = (
     "original_name",
@@ -127,26 +107,11 @@ class UploadedFileForm(forms.ModelForm):
         upload = self.cleaned_data.get("file")
         if not isinstance(upload, UploadedFile):
             return upload  # unchanged: the stored file keeps its recorded metadata
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is larger than %(limit)s bytes."),
-                code="file_too_large",
-                params={"limit": limit},
-            )
-        content_type = sniff_content_type(upload)
-        if content_type is None:
-            raise forms.ValidationError(
-                _("Only PDF, JPEG and PNG files are accepted."), code="file_type"
-            )
-        digest = hashlib.sha256()
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        self.instance.original_name = upload.name[:255]
-        self.instance.content_type = content_type
-        self.instance.size = upload.size
-        self.instance.sha256 = digest.hexdigest()
+        facts = inspect_upload(upload)
+        self.instance.original_name = facts.original_name
+        self.instance.content_type = facts.content_type
+        self.instance.size = facts.size
+        self.instance.sha256 = facts.sha256
         return upload
 
 

@@ -13,6 +13,7 @@ from .models import (
     ApplicationDocument,
     Certificate,
     CertificationApplication,
+    CertificationScheme,
     Evaluation,
     Product,
     Supplier,
@@ -76,3 +77,28 @@ def certificate_for_user(user) -> QuerySet[Certificate]:
     if actor.is_member:
         return qs
     return qs.none()
+
+
+# A certificate that has since expired still covered the days of its validity; a suspended or
+# revoked one no longer vouches for any day (api.md: "held a valid recognition on the date").
+COUNTING_CERTIFICATE_STATUSES = (Certificate.Status.VALID, Certificate.Status.EXPIRED)
+
+
+def recognition_cover(*, supplier_ids, first, last) -> dict[int, list[tuple]]:
+    """For each supplier, the (valid_from, valid_until) periods of its recognition
+    certificates that overlap [first, last]: one query for any number of purchases."""
+    periods: dict[int, list[tuple]] = {}
+    rows = Certificate.objects.filter(
+        supplier_id__in=set(supplier_ids),
+        scheme_id=CertificationScheme.Code.RECOGNITION,
+        status__in=COUNTING_CERTIFICATE_STATUSES,
+        valid_from__lte=last,
+        valid_until__gte=first,
+    ).values_list("supplier_id", "valid_from", "valid_until")
+    for supplier_id, valid_from, valid_until in rows:
+        periods.setdefault(supplier_id, []).append((valid_from, valid_until))
+    return periods
+
+
+def held_recognition(cover: dict[int, list[tuple]], supplier_id: int, day) -> bool:
+    return any(start <= day <= end for start, end in cover.get(supplier_id, ()))

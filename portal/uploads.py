@@ -1,0 +1,65 @@
+"""Uploaded vouchers and documents: checked by their content and size, never by the name or
+the type the browser claims, and fingerprinted with SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.utils.translation import gettext as _
+
+# What an uploaded voucher or document may be, told by its first bytes.
+UPLOAD_SIGNATURES = (
+    (b"%PDF-", "application/pdf"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+)
+
+
+@dataclass(frozen=True)
+class UploadFacts:
+    original_name: str
+    content_type: str
+    size: int
+    sha256: str
+
+
+def sniff_content_type(upload: UploadedFile) -> str | None:
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, content_type in UPLOAD_SIGNATURES:
+        if head.startswith(signature):
+            return content_type
+    return None
+
+
+def inspect_upload(upload: UploadedFile) -> UploadFacts:
+    """The facts a stored file records about itself; ValidationError for a file that is too
+    large or is not a PDF, JPEG or PNG by content."""
+    limit = settings.PORTAL_MAX_UPLOAD_BYTES
+    if upload.size > limit:
+        raise ValidationError(
+            _("“%(name)s” is larger than %(limit)s MB.")
+            % {"name": upload.name, "limit": limit // (1024 * 1024)},
+            code="file_too_large",
+        )
+    content_type = sniff_content_type(upload)
+    if content_type is None:
+        raise ValidationError(
+            _("“%(name)s” is not a PDF, JPEG or PNG file.") % {"name": upload.name},
+            code="file_type",
+        )
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return UploadFacts(
+        original_name=upload.name[:255],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+    )
