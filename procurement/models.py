@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import Organisation, Region
@@ -341,10 +341,6 @@ class QuarterSubmission(models.Model):
             models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="submission_year_plausible"),
             models.CheckConstraint(
                 condition=Q(status__in=["submitted", "reopened"]), name="submission_status_known"
-            ),
-            models.CheckConstraint(
-                condition=Q(reopened_at__isnull=True) | Q(reopened_at__gte=F("submitted_at")),
-                name="submission_reopened_after_submitted",
             ),
         ]
 

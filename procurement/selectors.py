@@ -4,8 +4,14 @@ A clerk or approver reads only their unit, a district office the units of its di
 the city office every unit; suppliers and reviewers read no unit's procurement.
 """
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+from decimal import Decimal
 
+from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+
+from portal.money import ZERO, MoneyField, quantize
+from portal.periods import year_bounds
 from portal.roles import actor_of
 
 from .models import (
@@ -76,3 +82,96 @@ def annual_target_for_user(user) -> QuerySet[AnnualTarget]:
     if actor.is_district_office:
         return qs.filter(district_id=actor.district_code)
     return qs.none()
+
+
+# Shenzhen's rule when a year has no policy of its own: no less than 30% of the year's
+# farm-products procurement.
+DEFAULT_QUOTA_RATIO = Decimal("0.300")
+SHARE_PLACES = Decimal("0.0001")
+
+
+def required_share(year: int) -> Decimal:
+    ratio = QuotaPolicy.objects.filter(year=year).values_list("ratio", flat=True).first()
+    return ratio if ratio is not None else DEFAULT_QUOTA_RATIO
+
+
+@dataclass(frozen=True)
+class ComplianceRow:
+    """One unit's line of api.md's quota formula for a year."""
+
+    budget_unit: int
+    name: str
+    district: str | None
+    category: str
+    agri_total: Decimal
+    assistance_total: Decimal
+    share: Decimal | None
+    required_share: Decimal
+    shortfall: Decimal
+    last_year_total: Decimal
+    meets_share: bool
+    meets_growth: bool
+
+
+def _sum_by_unit(qs: QuerySet, column: str) -> Subquery:
+    return Subquery(
+        qs.filter(budget_unit=OuterRef("pk"))
+        .order_by()
+        .values("budget_unit")
+        .annotate(total=Sum(column))
+        .values("total"),
+        output_field=MoneyField(),
+    )
+
+
+def _assistance(year: int) -> QuerySet:
+    first, last = year_bounds(year)
+    return ProcurementRecord.objects.filter(purchased_on__range=(first, last)).exclude(
+        status=ProcurementRecord.Status.REJECTED
+    )
+
+
+def compliance_units(*, user, year: int, district: str | None = None) -> QuerySet[BudgetUnit]:
+    """The visible units annotated with the year's totals, all in one query (api.md, "The
+    quota, exactly": agri_total, assistance_total and last year's assistance_total)."""
+    zero = Value(ZERO, output_field=MoneyField())
+    units = budget_unit_for_user(user).annotate(
+        agri_total=Coalesce(
+            _sum_by_unit(Declaration.objects.filter(year=year), "agri_total"), zero
+        ),
+        assistance_total=Coalesce(_sum_by_unit(_assistance(year), "amount"), zero),
+        last_year_total=Coalesce(_sum_by_unit(_assistance(year - 1), "amount"), zero),
+    )
+    if district:
+        units = units.filter(region_id=district)
+    return units.order_by("region_id", "name", "pk")
+
+
+def compliance_row(unit: BudgetUnit, ratio: Decimal) -> ComplianceRow:
+    """api.md: share = assistance/agri (null when agri is 0); shortfall = max(0, required ×
+    agri − assistance); meets_share = share ≥ required; meets_growth = assistance ≥ last year."""
+    agri, assistance = unit.agri_total, unit.assistance_total
+    share = (assistance / agri).quantize(SHARE_PLACES) if agri else None
+    shortfall = max(ZERO, quantize(ratio * agri - assistance))
+    return ComplianceRow(
+        budget_unit=unit.pk,
+        name=unit.name,
+        district=unit.region_id,
+        category=unit.category,
+        agri_total=agri,
+        assistance_total=assistance,
+        share=share,
+        required_share=ratio,
+        shortfall=shortfall,
+        last_year_total=unit.last_year_total,
+        meets_share=share is not None and assistance >= ratio * agri,
+        meets_growth=assistance >= unit.last_year_total,
+    )
+
+
+def compliance_rows(*, user, year: int, district: str | None = None) -> list[ComplianceRow]:
+    ratio = required_share(year)
+    return [
+        compliance_row(unit, ratio)
+        for unit in compliance_units(user=user, year=year, district=district)
+    ]

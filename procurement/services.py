@@ -1,0 +1,306 @@
+"""Business actions of the procurement journey: log, change and delete a purchase, declare the
+quarter's farm-products total, submit a quarter and reopen it.
+
+Each action takes the acting user, runs in one transaction and refuses a broken rule with a
+``ValidationError`` (field → messages) or an ``ApplicationError`` whose message the clerk can
+read; an action the user's role may not take raises ``PermissionDenied``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from portal.errors import ApplicationError
+from portal.models import Role
+from portal.money import ZERO
+from portal.periods import Quarter
+from portal.roles import actor_of
+from portal.uploads import inspect_upload
+
+from .models import BudgetUnit, Declaration, ProcurementRecord, QuarterSubmission, Voucher
+from .rules import RecordData, check_records, locked_quarters, quarter_label
+
+# No unit's quarterly farm-products procurement comes near ¥10bn; a larger figure is a typo.
+MAX_DECLARED_TOTAL = Decimal("10000000000.00")
+
+
+def _require_unit_role(user, budget_unit: BudgetUnit, *roles: Role) -> None:
+    actor = actor_of(user)
+    if actor.role not in roles or actor.organisation_id != budget_unit.pk:
+        raise PermissionDenied(_("Only the unit's own staff in the right role may do this."))
+
+
+def _raise_row_errors(errors) -> None:
+    if errors:
+        raise ValidationError(errors.errors)
+
+
+def _attach_vouchers(record: ProcurementRecord, files: Iterable[UploadedFile], user) -> None:
+    """Check every file before storing any, so a bad voucher leaves nothing behind."""
+    files = list(files)
+    checked = []
+    for upload in files:
+        try:
+            checked.append((upload, inspect_upload(upload)))
+        except ValidationError as error:
+            raise ValidationError({"vouchers": error.messages}) from error
+    for upload, facts in checked:
+        Voucher.objects.create(
+            record=record,
+            file=upload,
+            original_name=facts.original_name,
+            content_type=facts.content_type,
+            size=facts.size,
+            sha256=facts.sha256,
+            uploaded_by=user,
+        )
+
+
+@transaction.atomic
+def procurement_record_create(
+    *,
+    actor,
+    budget_unit: BudgetUnit,
+    data: RecordData,
+    vouchers: Iterable[UploadedFile] = (),
+    as_of: datetime.date,
+) -> ProcurementRecord:
+    """Log one purchase for the clerk's own unit (domain.md: units log purchases with
+    vouchers and report them quarterly)."""
+    _require_unit_role(actor, budget_unit, Role.UNIT_CLERK)
+    (errors,) = check_records(budget_unit_id=budget_unit.pk, rows=[data], as_of=as_of)
+    _raise_row_errors(errors)
+    record = ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
+    record.full_clean(validate_unique=False, validate_constraints=False)
+    record.save()
+    _attach_vouchers(record, vouchers, actor)
+    return record
+
+
+def _require_open(record: ProcurementRecord) -> None:
+    quarter = Quarter.of(record.purchased_on)
+    if record.status == ProcurementRecord.Status.SUBMITTED or quarter in locked_quarters(
+        record.budget_unit_id
+    ):
+        raise ApplicationError(
+            _(
+                "%(quarter)s has been submitted: its records can no longer be added or changed "
+                "unless an office reopens it."
+            )
+            % {"quarter": quarter_label(quarter)}
+        )
+
+
+@transaction.atomic
+def procurement_record_update(
+    *,
+    actor,
+    record: ProcurementRecord,
+    data: RecordData,
+    vouchers: Iterable[UploadedFile] = (),
+    as_of: datetime.date,
+) -> ProcurementRecord:
+    """Correct a purchase while both its old and its new quarter are open."""
+    record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
+    _require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
+    _require_open(record)
+    (errors,) = check_records(
+        budget_unit_id=record.budget_unit_id,
+        rows=[data],
+        as_of=as_of,
+        exclude_record_id=record.pk,
+    )
+    _raise_row_errors(errors)
+    for name, value in data.as_fields().items():
+        setattr(record, name, value)
+    record.full_clean(validate_unique=False, validate_constraints=False)
+    record.save()
+    _attach_vouchers(record, vouchers, actor)
+    return record
+
+
+@transaction.atomic
+def procurement_record_delete(*, actor, record: ProcurementRecord) -> None:
+    """Delete a purchase of an open quarter, with its vouchers."""
+    record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
+    _require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
+    _require_open(record)
+    for voucher in record.vouchers.all():
+        transaction.on_commit(lambda file=voucher.file: file.delete(save=False))
+    record.delete()
+
+
+@dataclass(frozen=True)
+class DeclarationResult:
+    declaration: Declaration
+    warning: str | None
+
+
+def quarter_assistance_total(budget_unit_id: int, quarter: Quarter) -> Decimal:
+    """What the unit logged in the quarter, rejected records aside (api.md's quota formula)."""
+    return (
+        ProcurementRecord.objects.filter(
+            budget_unit_id=budget_unit_id,
+            purchased_on__range=(quarter.first_day, quarter.last_day),
+        )
+        .exclude(status=ProcurementRecord.Status.REJECTED)
+        .aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
+
+
+@transaction.atomic
+def declaration_set(
+    *,
+    actor,
+    budget_unit: BudgetUnit,
+    year: int,
+    quarter: int,
+    agri_total: Decimal,
+    as_of: datetime.date,
+) -> DeclarationResult:
+    """Declare (or correct) the quarter's total farm-products procurement, the base the 30%
+    quota is a share of (Shenzhen: no less than 30% of the annual farm-products total)."""
+    _require_unit_role(actor, budget_unit, Role.UNIT_CLERK, Role.UNIT_APPROVER)
+    try:
+        period = Quarter(year, quarter)
+    except ValueError as error:
+        raise ValidationError({"quarter": _("The quarter must be 1 to 4.")}) from error
+    if period.first_day > as_of:
+        raise ValidationError(
+            {"quarter": _("%(quarter)s has not begun yet.") % {"quarter": quarter_label(period)}}
+        )
+    if period in locked_quarters(budget_unit.pk):
+        raise ApplicationError(
+            _(
+                "%(quarter)s has been submitted: its declaration can no longer be changed unless "
+                "an office reopens it."
+            )
+            % {"quarter": quarter_label(period)}
+        )
+    if agri_total is None or agri_total < 0:
+        raise ValidationError({"agri_total": _("The total may not be negative.")})
+    if agri_total > MAX_DECLARED_TOTAL:
+        raise ValidationError(
+            {"agri_total": _("The total is implausibly large; check the decimal point.")}
+        )
+    declaration, _created = Declaration.objects.update_or_create(
+        budget_unit=budget_unit,
+        year=year,
+        quarter=quarter,
+        defaults={"agri_total": agri_total, "declared_by": actor},
+    )
+    logged = quarter_assistance_total(budget_unit.pk, period)
+    warning = None
+    if logged > agri_total:
+        warning = _(
+            "The assistance purchases logged for %(quarter)s (¥%(logged)s) exceed the declared "
+            "farm-products total (¥%(declared)s): assistance products are part of that total, "
+            "so check both figures."
+        ) % {
+            "quarter": quarter_label(period),
+            "logged": f"{logged:,.2f}",
+            "declared": f"{agri_total:,.2f}",
+        }
+    return DeclarationResult(declaration, warning)
+
+
+@transaction.atomic
+def quarter_submit(
+    *, actor, budget_unit: BudgetUnit, year: int, quarter: int, as_of: datetime.date
+) -> QuarterSubmission:
+    """The approver submits an ended quarter to the coordination office; its records and its
+    declaration are locked from then on (domain.md: each unit reports quarterly)."""
+    _require_unit_role(actor, budget_unit, Role.UNIT_APPROVER)
+    period = Quarter(year, quarter)
+    if not period.has_ended(as_of=as_of):
+        raise ApplicationError(
+            _("%(quarter)s has not ended yet; it can be submitted from %(day)s.")
+            % {
+                "quarter": quarter_label(period),
+                "day": (period.last_day + datetime.timedelta(days=1)).isoformat(),
+            }
+        )
+    if not Declaration.objects.filter(budget_unit=budget_unit, year=year, quarter=quarter).exists():
+        raise ApplicationError(
+            _("Declare the farm-products total of %(quarter)s before submitting it.")
+            % {"quarter": quarter_label(period)}
+        )
+    submission = (
+        QuarterSubmission.objects.select_for_update()
+        .filter(budget_unit=budget_unit, year=year, quarter=quarter)
+        .first()
+    )
+    if submission is not None and submission.status == QuarterSubmission.Status.SUBMITTED:
+        raise ApplicationError(
+            _("%(quarter)s has already been submitted.") % {"quarter": quarter_label(period)}
+        )
+    now = timezone.now()
+    if submission is None:
+        submission = QuarterSubmission(budget_unit=budget_unit, year=year, quarter=quarter)
+    submission.status = QuarterSubmission.Status.SUBMITTED
+    submission.submitted_by = actor
+    submission.submitted_at = now
+    submission.full_clean(validate_unique=False, validate_constraints=False)
+    submission.save()
+    ProcurementRecord.objects.filter(
+        budget_unit=budget_unit,
+        purchased_on__range=(period.first_day, period.last_day),
+        status=ProcurementRecord.Status.RECORDED,
+    ).update(status=ProcurementRecord.Status.SUBMITTED, updated_at=now)
+    return submission
+
+
+@transaction.atomic
+def quarter_reopen(
+    *, actor, budget_unit: BudgetUnit, year: int, quarter: int, reason: str
+) -> QuarterSubmission:
+    """A coordination office reopens a submitted quarter for correction, with a reason that
+    stays on the record (architecture.md: a correction is an explicit, recorded action)."""
+    who = actor_of(actor)
+    in_district = who.is_district_office and who.district_code == budget_unit.region_id
+    if not (who.is_city_office or in_district):
+        raise PermissionDenied(
+            _("Only the city office or the unit's district office may reopen a quarter.")
+        )
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for reopening the quarter.")})
+    period = Quarter(year, quarter)
+    submission = (
+        QuarterSubmission.objects.select_for_update()
+        .filter(
+            budget_unit=budget_unit,
+            year=year,
+            quarter=quarter,
+            status=QuarterSubmission.Status.SUBMITTED,
+        )
+        .first()
+    )
+    if submission is None:
+        raise ApplicationError(
+            _("%(quarter)s is not submitted, so there is nothing to reopen.")
+            % {"quarter": quarter_label(period)}
+        )
+    now = timezone.now()
+    submission.status = QuarterSubmission.Status.REOPENED
+    submission.reopened_by = actor
+    submission.reopened_at = now
+    submission.reopen_reason = reason
+    submission.save()
+    ProcurementRecord.objects.filter(
+        budget_unit=budget_unit,
+        purchased_on__range=(period.first_day, period.last_day),
+        status=ProcurementRecord.Status.SUBMITTED,
+    ).update(status=ProcurementRecord.Status.RECORDED, updated_at=now)
+    return submission
