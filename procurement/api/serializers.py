@@ -1,0 +1,120 @@
+"""The procurement API's shapes (api.md): money as decimal strings, dates ISO, codes as given."""
+
+from rest_framework import serializers
+
+from portal.money import MONEY_MAX_DIGITS
+from products.models import Product, Supplier
+
+from ..models import BudgetUnit, Channel, Declaration, ProcurementRecord, Purpose
+
+
+class BudgetUnitSerializer(serializers.ModelSerializer):
+    district = serializers.CharField(source="region_id", read_only=True)
+
+    class Meta:
+        model = BudgetUnit
+        fields = ["id", "name", "credit_code", "district", "category"]
+
+
+class RecordSerializer(serializers.ModelSerializer):
+    """Output of a procurement record."""
+
+    supplier_name = serializers.CharField(source="supplier.name", read_only=True)
+
+    class Meta:
+        model = ProcurementRecord
+        fields = [
+            "id",
+            "budget_unit",
+            "purchased_on",
+            "supplier",
+            "supplier_name",
+            "product",
+            "amount",
+            "quantity",
+            "unit",
+            "channel",
+            "purpose",
+            "invoice_no",
+            "status",
+        ]
+        read_only_fields = fields
+
+
+class RecordInputSerializer(serializers.Serializer):
+    """Input of a purchase; the rules themselves are the service's (procurement.rules)."""
+
+    budget_unit = serializers.PrimaryKeyRelatedField(
+        queryset=BudgetUnit.objects.all(),
+        required=False,
+        help_text="Defaults to the clerk's own unit.",
+    )
+    purchased_on = serializers.DateField()
+    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(), required=False, allow_null=True
+    )
+    amount = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+    quantity = serializers.DecimalField(
+        max_digits=14, decimal_places=3, required=False, allow_null=True
+    )
+    unit = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    purpose = serializers.ChoiceField(choices=Purpose.choices)
+    invoice_no = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if user is not None:
+            # A clerk picks among the suppliers and products it may read (api.md).
+            from products.selectors import product_for_user, supplier_for_user
+
+            self.fields["supplier"].queryset = supplier_for_user(user)
+            self.fields["product"].queryset = product_for_user(user)
+
+
+class DeclarationSerializer(serializers.ModelSerializer):
+    warning = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Declaration
+        fields = ["id", "budget_unit", "year", "quarter", "agri_total", "warning"]
+        read_only_fields = ["id", "warning"]
+        validators = []  # one declaration per quarter: the service upserts
+
+    def get_warning(self, obj) -> str | None:
+        return getattr(obj, "warning", None)
+
+
+class QuarterSerializer(serializers.Serializer):
+    budget_unit = serializers.PrimaryKeyRelatedField(queryset=BudgetUnit.objects.all())
+    year = serializers.IntegerField(min_value=2000, max_value=2100)
+    quarter = serializers.IntegerField(min_value=1, max_value=4)
+
+
+class ReopenSerializer(QuarterSerializer):
+    reason = serializers.CharField(max_length=2000)
+
+
+class SubmissionSerializer(serializers.Serializer):
+    budget_unit = serializers.IntegerField(source="budget_unit_id")
+    year = serializers.IntegerField()
+    quarter = serializers.IntegerField()
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+    reopened_at = serializers.DateTimeField(allow_null=True)
+    reopen_reason = serializers.CharField()
+
+
+class ComplianceSerializer(serializers.Serializer):
+    budget_unit = serializers.IntegerField()
+    name = serializers.CharField()
+    district = serializers.CharField(allow_null=True)
+    agri_total = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+    assistance_total = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+    share = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    required_share = serializers.DecimalField(max_digits=4, decimal_places=3)
+    shortfall = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+    last_year_total = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+    meets_share = serializers.BooleanField()
+    meets_growth = serializers.BooleanField()

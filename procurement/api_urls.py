@@ -1,0 +1,16 @@
+from django.urls import include, path
+from rest_framework.routers import SimpleRouter
+
+from .api import views
+
+router = SimpleRouter()
+router.register("budget-units", views.BudgetUnitViewSet, basename="budget-unit")
+router.register("declarations", views.DeclarationViewSet, basename="declaration")
+router.register("procurement/records", views.RecordViewSet, basename="procurement-record")
+
+urlpatterns = [
+    path("procurement/quarters/submit/", views.QuarterSubmitView.as_view(), name="quarter-submit"),
+    path("procurement/quarters/reopen/", views.QuarterReopenView.as_view(), name="quarter-reopen"),
+    path("procurement/compliance/", views.ComplianceView.as_view(), name="compliance"),
+    path("", include(router.urls)),
+]
