@@ -345,3 +345,13 @@ def test_only_offices_over_the_unit_may_reopen(
         ).status
         == "reopened"
     )
+
+
+def test_the_refusal_reads_in_plain_chinese(clerk, unit_a, supplier_org):
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        errors = refusal(lambda: log(clerk, unit_a, purchase(supplier_org)))
+    assert errors["supplier"] == [
+        "该供应商“百色市田阳区农业发展有限公司”在2026-10-09时未持有有效的帮扶产品认定。"
+    ]
