@@ -33,3 +33,13 @@ def purchase(supplier, **overrides) -> RecordData:
     }
     values.update(overrides)
     return RecordData(**values)
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    """Messages are asserted in English here; the Chinese wording has its own test."""
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
