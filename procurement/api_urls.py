@@ -11,6 +11,7 @@ router.register("procurement/records", views.RecordViewSet, basename="procuremen
 urlpatterns = [
     path("procurement/quarters/submit/", views.QuarterSubmitView.as_view(), name="quarter-submit"),
     path("procurement/quarters/reopen/", views.QuarterReopenView.as_view(), name="quarter-reopen"),
+    path("procurement/imports/", views.ImportView.as_view(), name="procurement-import"),
     path("procurement/compliance/", views.ComplianceView.as_view(), name="compliance"),
     path("", include(router.urls)),
 ]

@@ -34,7 +34,7 @@ from .rules import RecordData, check_records, locked_quarters, quarter_label
 MAX_DECLARED_TOTAL = Decimal("10000000000.00")
 
 
-def _require_unit_role(user, budget_unit: BudgetUnit, *roles: Role) -> None:
+def require_unit_role(user, budget_unit: BudgetUnit, *roles: Role) -> None:
     actor = actor_of(user)
     if actor.role not in roles or actor.organisation_id != budget_unit.pk:
         raise PermissionDenied(_("Only the unit's own staff in the right role may do this."))
@@ -77,7 +77,7 @@ def procurement_record_create(
 ) -> ProcurementRecord:
     """Log one purchase for the clerk's own unit (domain.md: units log purchases with
     vouchers and report them quarterly)."""
-    _require_unit_role(actor, budget_unit, Role.UNIT_CLERK)
+    require_unit_role(actor, budget_unit, Role.UNIT_CLERK)
     (errors,) = check_records(budget_unit_id=budget_unit.pk, rows=[data], as_of=as_of)
     _raise_row_errors(errors)
     record = ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
@@ -112,7 +112,7 @@ def procurement_record_update(
 ) -> ProcurementRecord:
     """Correct a purchase while both its old and its new quarter are open."""
     record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
-    _require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
+    require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
     _require_open(record)
     (errors,) = check_records(
         budget_unit_id=record.budget_unit_id,
@@ -133,7 +133,7 @@ def procurement_record_update(
 def procurement_record_delete(*, actor, record: ProcurementRecord) -> None:
     """Delete a purchase of an open quarter, with its vouchers."""
     record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
-    _require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
+    require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
     _require_open(record)
     for voucher in record.vouchers.all():
         transaction.on_commit(lambda file=voucher.file: file.delete(save=False))
@@ -171,7 +171,7 @@ def declaration_set(
 ) -> DeclarationResult:
     """Declare (or correct) the quarter's total farm-products procurement, the base the 30%
     quota is a share of (Shenzhen: no less than 30% of the annual farm-products total)."""
-    _require_unit_role(actor, budget_unit, Role.UNIT_CLERK, Role.UNIT_APPROVER)
+    require_unit_role(actor, budget_unit, Role.UNIT_CLERK, Role.UNIT_APPROVER)
     try:
         period = Quarter(year, quarter)
     except ValueError as error:
@@ -221,7 +221,7 @@ def quarter_submit(
 ) -> QuarterSubmission:
     """The approver submits an ended quarter to the coordination office; its records and its
     declaration are locked from then on (domain.md: each unit reports quarterly)."""
-    _require_unit_role(actor, budget_unit, Role.UNIT_APPROVER)
+    require_unit_role(actor, budget_unit, Role.UNIT_APPROVER)
     period = Quarter(year, quarter)
     if not period.has_ended(as_of=as_of):
         raise ApplicationError(

@@ -1,16 +1,20 @@
 """The procurement API of api.md, on the same services and scoped selectors as the pages."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.generics import GenericAPIView
+from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
 from portal.periods import today
 from portal.roles import actor_of
 
 from .. import services
+from ..imports import procurement_import
+from ..models import BudgetUnit
 from ..rules import RecordData
 from ..selectors import (
     budget_unit_for_user,
@@ -160,6 +164,53 @@ class QuarterReopenView(GenericAPIView):
         serializer.is_valid(raise_exception=True)
         submission = services.quarter_reopen(actor=request.user, **serializer.validated_data)
         return Response(s.SubmissionSerializer(submission).data)
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField()
+    budget_unit = serializers.PrimaryKeyRelatedField(
+        queryset=BudgetUnit.objects.all(), required=False
+    )
+
+
+class ImportView(GenericAPIView):
+    """api.md: xlsx, or csv in UTF-8 or GB18030; all rows or none: 201 ``{"created": n}`` or
+    400 ``{"created": 0, "errors": [{"row", "column", "message"}]}``."""
+
+    serializer_class = ImportInput
+    parser_classes = [MultiPartParser]
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        unit = serializer.validated_data.get("budget_unit") or _own_unit(request.user)
+        if unit is None:
+            raise PermissionDenied(_("Only a budget unit's clerk may import purchases."))
+        limit = settings.PORTAL_MAX_UPLOAD_BYTES
+        if upload.size > limit:
+            problem = _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
+            return Response(
+                {"created": 0, "errors": [{"row": 1, "column": "", "message": problem}]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        result = procurement_import(
+            actor=request.user,
+            budget_unit=unit,
+            name=upload.name,
+            content=upload.read(),
+            as_of=today(),
+        )
+        if result.errors:
+            return Response(
+                {"created": 0, "errors": [error.as_dict() for error in result.errors]},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response({"created": result.created}, status=status.HTTP_201_CREATED)
+
+
+def _own_unit(user):
+    return budget_unit_for_user(user).filter(pk=actor_of(user).organisation_id).first()
 
 
 class ComplianceQuery(serializers.Serializer):

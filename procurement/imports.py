@@ -1,0 +1,407 @@
+"""Importing purchases from the clerk's spreadsheet: .xlsx, or .csv in UTF-8 (with or without
+BOM) or GB18030/GBK, with the template's headers (api.md, "Import file").
+
+All rows or none: every row is read and checked, every problem is reported with its row
+number, column and reason, and nothing is saved unless every row is good.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import zipfile
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from portal.models import Role
+from products.models import Product
+from products.selectors import supplier_for_user
+
+from .models import BudgetUnit, Channel, ProcurementRecord, Purpose
+from .rules import RecordData, check_records
+from .services import require_unit_role
+
+HEADERS = (
+    "采购日期",
+    "供应商统一社会信用代码",
+    "供应商名称",
+    "产品名称",
+    "金额(元)",
+    "数量",
+    "单位",
+    "采购渠道",
+    "用途",
+    "发票号码",
+)
+FIELD_HEADER = {
+    "purchased_on": "采购日期",
+    "supplier": "供应商统一社会信用代码",
+    "product": "产品名称",
+    "amount": "金额(元)",
+    "quantity": "数量",
+    "unit": "单位",
+    "channel": "采购渠道",
+    "purpose": "用途",
+    "invoice_no": "发票号码",
+}
+# A year of a large unit's purchases is a few thousand rows; 20,000 leaves room and keeps one
+# import to a few seconds. Wider than 50 columns or longer than 1 MB a cell is not a template.
+MAX_ROWS = 20_000
+MAX_COLUMNS = 50
+MAX_CELL_CHARS = 1_000_000
+# Bulk insert batch: 1,000 rows × 13 columns stays far below PostgreSQL's 65,535 parameters.
+BATCH_SIZE = 1000
+DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    row: int
+    column: str
+    message: str
+
+    def as_dict(self) -> dict:
+        return {"row": self.row, "column": self.column, "message": self.message}
+
+
+@dataclass
+class ImportResult:
+    created: int
+    errors: list[RowProblem]
+
+
+class ImportFileError(Exception):
+    """The file as a whole cannot be read (encoding, format, size, headers)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def _label_aliases(choices) -> dict[str, str]:
+    """Codes, and their labels in Chinese and English, mapped to the code."""
+    aliases = {}
+    for language in ("zh-hans", "en"):
+        with translation.override(language):
+            for code, label in choices.choices:
+                aliases[str(label).strip().lower()] = code
+    for code in choices.values:
+        aliases[code.lower()] = code
+    return aliases
+
+
+# The names clerks use beside the portal's own labels.
+EXTRA_CHANNEL_NAMES = {
+    "832": Channel.PLATFORM_832,
+    "832平台": Channel.PLATFORM_832,
+    "专柜": Channel.OUTLET,
+    "专馆": Channel.OUTLET,
+    "专区": Channel.OUTLET,
+    "圳帮扶": Channel.ONLINE_MALL,
+    "线上商城": Channel.ONLINE_MALL,
+    "直采": Channel.DIRECT,
+    "直接采购": Channel.DIRECT,
+    "以购代捐": Channel.BUY_FOR_DONATION,
+    "其他": Channel.OTHER,
+}
+EXTRA_PURPOSE_NAMES = {
+    "食堂": Purpose.CANTEEN,
+    "食堂采购": Purpose.CANTEEN,
+    "工会福利": Purpose.UNION_WELFARE,
+    "慰问": Purpose.GIFTS,
+    "节日慰问": Purpose.GIFTS,
+    "其他": Purpose.OTHER,
+}
+
+
+def read_table(name: str, content: bytes) -> list[list[str]]:
+    """The file's rows as lists of strings (the first row is the header)."""
+    limit = settings.PORTAL_MAX_UPLOAD_BYTES
+    if len(content) > limit:
+        raise ImportFileError(
+            _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
+        )
+    if content.startswith(b"PK\x03\x04"):
+        return _read_xlsx(content)
+    if name.lower().endswith((".xlsx", ".xlsm")):
+        raise ImportFileError(_("The file is not a valid Excel workbook."))
+    if name.lower().endswith(".xls"):
+        raise ImportFileError(
+            _("Old .xls workbooks are not read: save the file as .xlsx or CSV and try again.")
+        )
+    return _read_csv(content)
+
+
+def _decode(content: bytes) -> str:
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return content.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise ImportFileError(
+        _(
+            "The file's text encoding is not UTF-8 or GB18030/GBK: save it as “CSV UTF-8” "
+            "or as an Excel workbook and try again."
+        )
+    )
+
+
+def _read_csv(content: bytes) -> list[list[str]]:
+    text = _decode(content)
+    if "\x00" in text:
+        raise ImportFileError(_("The file is not a CSV text file."))
+    rows = []
+    previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
+    try:
+        for row in csv.reader(io.StringIO(text, newline="")):
+            _check_shape(len(rows), len(row))
+            rows.append([cell.strip() for cell in row])
+    except csv.Error as error:
+        raise ImportFileError(
+            _("The CSV file cannot be read near line %(line)s.") % {"line": len(rows) + 1}
+        ) from error
+    finally:
+        csv.field_size_limit(previous_limit)
+    return rows
+
+
+def _check_shape(rows_so_far: int, columns: int) -> None:
+    if columns > MAX_COLUMNS:
+        raise ImportFileError(
+            _("Row %(row)s has %(count)s columns; the template has %(expected)s.")
+            % {"row": rows_so_far + 1, "count": columns, "expected": len(HEADERS)}
+        )
+    if rows_so_far > MAX_ROWS:
+        raise ImportFileError(
+            _("The file has more than %(limit)s rows; split it into several files.")
+            % {"limit": f"{MAX_ROWS:,}"}
+        )
+
+
+def _read_xlsx(content: bytes) -> list[list[str]]:
+    from openpyxl import load_workbook
+
+    _guard_zip(content)
+    try:
+        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as error:  # openpyxl raises many types for a damaged file
+        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
+    try:
+        sheet = workbook.worksheets[0]
+        rows = []
+        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
+            width = max((i + 1 for i, v in enumerate(values) if v not in (None, "")), default=0)
+            _check_shape(len(rows), width)
+            rows.append([_cell_text(value) for value in values])
+    finally:
+        workbook.close()
+    while rows and not any(rows[-1]):
+        rows.pop()
+    return rows
+
+
+def _guard_zip(content: bytes) -> None:
+    """A workbook is a zip: refuse one that would inflate far beyond any real template."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            inflated = sum(info.file_size for info in archive.infolist())
+    except zipfile.BadZipFile as error:
+        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
+    if inflated > 20 * settings.PORTAL_MAX_UPLOAD_BYTES:
+        raise ImportFileError(_("The workbook expands to an implausible size and is refused."))
+
+
+def _cell_text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.date().isoformat()
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _normalise_header(text: str) -> str:
+    return text.replace(" ", "").replace("（", "(").replace("）", ")").replace("\ufeff", "")
+
+
+def _parse_date(text: str) -> datetime.date | None:
+    for fmt in DATE_FORMATS:
+        try:
+            return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - a calendar date
+        except ValueError:
+            continue
+    return None
+
+
+def _parse_decimal(text: str, *, places: int) -> Decimal | None:
+    cleaned = text.replace(",", "").replace("，", "").replace("¥", "").replace("￥", "").strip()
+    try:
+        value = Decimal(cleaned)
+    except InvalidOperation:
+        return None
+    if not value.is_finite() or -value.as_tuple().exponent > places:
+        return None
+    return value
+
+
+class _RowReader:
+    """Turns one row of strings into RecordData, noting what cannot be read."""
+
+    def __init__(self, *, user, rows: list[list[str]]):
+        header = [_normalise_header(cell) for cell in rows[0]]
+        missing = [name for name in HEADERS if name not in header]
+        if missing:
+            raise ImportFileError(
+                _(
+                    "The header row lacks the column(s) %(columns)s; download the template and "
+                    "keep its first row."
+                )
+                % {"columns": "、".join(missing)}
+            )
+        self.position = {name: header.index(name) for name in HEADERS}
+        body = rows[1:]
+        codes = {self._cell(row, "供应商统一社会信用代码").upper() for row in body}
+        names = {self._cell(row, "供应商名称") for row in body}
+        visible = supplier_for_user(user).filter(status="active")
+        self.by_code = {s.credit_code: s for s in visible.filter(credit_code__in=codes)}
+        self.by_name = {s.name: s for s in visible.filter(name__in=names)}
+        suppliers = {s.pk for s in [*self.by_code.values(), *self.by_name.values()]}
+        self.products = {
+            (p.supplier_id, p.name): p
+            for p in Product.objects.filter(supplier_id__in=suppliers).only(
+                "id", "name", "supplier_id"
+            )
+        }
+        self.channels = {**_label_aliases(Channel), **EXTRA_CHANNEL_NAMES}
+        self.purposes = {**_label_aliases(Purpose), **EXTRA_PURPOSE_NAMES}
+
+    def _cell(self, row: list[str], column: str) -> str:
+        index = self.position[column]
+        return row[index].strip() if index < len(row) else ""
+
+    def read(self, row: list[str], number: int, errors: list[RowProblem]):
+        def fail(column: str, message: str) -> None:
+            errors.append(RowProblem(number, column, message))
+
+        before = len(errors)
+        day = _parse_date(self._cell(row, "采购日期"))
+        if day is None:
+            fail(
+                "采购日期",
+                _("“%(value)s” is not a date (write 2026-03-15).")
+                % {"value": self._cell(row, "采购日期")},
+            )
+        code = self._cell(row, "供应商统一社会信用代码").upper()
+        name = self._cell(row, "供应商名称")
+        supplier = self.by_code.get(code) if code else self.by_name.get(name)
+        if supplier is None:
+            fail(
+                "供应商统一社会信用代码",
+                _("No active supplier “%(supplier)s” is registered in the portal.")
+                % {"supplier": code or name},
+            )
+        amount = _parse_decimal(self._cell(row, "金额(元)"), places=2)
+        if amount is None:
+            fail(
+                "金额(元)",
+                _("“%(value)s” is not an amount in yuan with at most two decimals.")
+                % {"value": self._cell(row, "金额(元)")},
+            )
+        quantity = None
+        if self._cell(row, "数量"):
+            quantity = _parse_decimal(self._cell(row, "数量"), places=3)
+            if quantity is None:
+                fail(
+                    "数量", _("“%(value)s” is not a quantity.") % {"value": self._cell(row, "数量")}
+                )
+        channel = self.channels.get(self._cell(row, "采购渠道").lower())
+        if channel is None:
+            fail(
+                "采购渠道",
+                _("Unknown channel “%(value)s”.") % {"value": self._cell(row, "采购渠道")},
+            )
+        purpose = self.purposes.get(self._cell(row, "用途").lower())
+        if purpose is None:
+            fail("用途", _("Unknown purpose “%(value)s”.") % {"value": self._cell(row, "用途")})
+        product = None
+        product_name = self._cell(row, "产品名称")
+        if product_name and supplier is not None:
+            product = self.products.get((supplier.pk, product_name))
+            if product is None:
+                fail(
+                    "产品名称",
+                    _("“%(product)s” is not in the catalogue of “%(supplier)s”.")
+                    % {"product": product_name, "supplier": supplier.name},
+                )
+        if len(errors) > before:
+            return None
+        return RecordData(
+            purchased_on=day,
+            supplier=supplier,
+            product=product,
+            amount=amount,
+            quantity=quantity,
+            unit=self._cell(row, "单位")[:16],
+            channel=channel,
+            purpose=purpose,
+            invoice_no=self._cell(row, "发票号码")[:64],
+        )
+
+
+def procurement_import(
+    *, actor, budget_unit: BudgetUnit, name: str, content: bytes, as_of: datetime.date
+) -> ImportResult:
+    """Import a spreadsheet of purchases into the clerk's unit, all rows or none; every rule of
+    a single purchase (procurement.rules) applies to every row."""
+    require_unit_role(actor, budget_unit, Role.UNIT_CLERK)
+    try:
+        rows = read_table(name, content)
+        if not rows:
+            raise ImportFileError(_("The file is empty."))
+        reader = _RowReader(user=actor, rows=rows)
+    except ImportFileError as error:
+        return ImportResult(0, [RowProblem(1, "", error.message)])
+    errors: list[RowProblem] = []
+    parsed: list[tuple[int, RecordData]] = []
+    for offset, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue  # blank lines between rows are harmless
+        data = reader.read(row, offset, errors)
+        if data is not None:
+            parsed.append((offset, data))
+    if not parsed and not errors:
+        errors.append(RowProblem(2, "", _("The file has a header row but no purchases.")))
+    checks = check_records(
+        budget_unit_id=budget_unit.pk, rows=[data for _n, data in parsed], as_of=as_of
+    )
+    for (number, _data), result in zip(parsed, checks, strict=True):
+        for field, messages in result.errors.items():
+            errors.extend(
+                RowProblem(number, FIELD_HEADER.get(field, field), message) for message in messages
+            )
+    if errors:
+        errors.sort(
+            key=lambda error: (
+                error.row,
+                HEADERS.index(error.column) if error.column in HEADERS else -1,
+            )
+        )
+        return ImportResult(0, errors)
+    with transaction.atomic():
+        ProcurementRecord.objects.bulk_create(
+            [
+                ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
+                for _number, data in parsed
+            ],
+            batch_size=BATCH_SIZE,
+        )
+    return ImportResult(len(parsed), [])
