@@ -405,3 +405,55 @@ def procurement_import(
             batch_size=BATCH_SIZE,
         )
     return ImportResult(len(parsed), [])
+
+
+def build_template(budget_unit: BudgetUnit) -> bytes:
+    """The import template of api.md as an .xlsx: the unit's name on top of the instructions
+    sheet, the headers in order on the first sheet, and drop-downs of the Chinese channel and
+    purpose labels (codes are accepted too)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    with translation.override("zh-hans"):
+        channel_labels = [str(label) for _code, label in Channel.choices]
+        purpose_labels = [str(label) for _code, label in Purpose.choices]
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "采购记录"
+    sheet.append(list(HEADERS))
+    for cell in sheet[1]:
+        cell.font = Font(bold=True)
+    sheet.freeze_panes = "A2"
+    for column, width in zip("ABCDEFGHIJ", (12, 22, 30, 18, 12, 8, 8, 16, 12, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    lists = book.create_sheet("选项")
+    for row, label in enumerate(channel_labels, start=1):
+        lists.cell(row=row, column=1, value=label)
+    for row, label in enumerate(purpose_labels, start=1):
+        lists.cell(row=row, column=2, value=label)
+    lists.sheet_state = "hidden"
+    for column, letter, count in (("H", "A", len(channel_labels)), ("I", "B", len(purpose_labels))):
+        validation = DataValidation(
+            type="list", formula1=f"=选项!${letter}$1:${letter}${count}", allow_blank=False
+        )
+        validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
+        sheet.add_data_validation(validation)
+    notes = book.create_sheet("填写说明")
+    notes.append(["预算单位", budget_unit.name])
+    notes.append(["统一社会信用代码", budget_unit.credit_code or ""])
+    notes.append([])
+    for line in (
+        "每行一笔采购；第一行表头请勿修改。",
+        "采购日期按2026-03-15格式填写；金额单位为元，最多两位小数。",
+        "供应商须在采购日期持有有效的帮扶产品认定；按统一社会信用代码识别供应商。",
+        "采购渠道、用途可从下拉列表选择，也可填写代码。",
+        "同一供应商的发票号码在本单位只能登记一次。",
+        "任何一行有误时整份文件都不会导入，系统会列出每一处错误的行号、列名和原因。",
+    ):
+        notes.append([line])
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 40
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

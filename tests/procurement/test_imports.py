@@ -219,3 +219,38 @@ def test_the_api_answers_as_api_md_says(clerk, unit_a, supplier_org):
     assert body["errors"][0]["row"] == 2
     assert body["errors"][0]["column"] == "采购日期"
     assert ProcurementRecord.objects.count() == 1
+
+
+def test_the_template_has_the_headers_the_unit_and_drop_downs(clerk, unit_a, seller):
+    from openpyxl import load_workbook
+
+    from procurement.imports import build_template
+
+    content = build_template(unit_a)
+    book = load_workbook(io.BytesIO(content))
+    sheet = book["采购记录"]
+    assert [cell.value for cell in sheet[1]] == list(HEADERS)
+    assert book["填写说明"]["B1"].value == unit_a.name
+    formulas = {v.formula1 for v in sheet.data_validations.dataValidation}
+    assert formulas == {"=选项!$A$1:$A$6", "=选项!$B$1:$B$4"}
+    assert "832平台" in [c.value for c in book["选项"]["A"]]
+    # The template itself, filled in with the drop-downs' labels, imports.
+    sheet.append(
+        [
+            "2026-10-09",
+            seller.credit_code,
+            seller.name,
+            "田阳香芒",
+            88,
+            1,
+            "箱",
+            book["选项"]["A1"].value,
+            book["选项"]["B1"].value,
+            "T-1",
+        ]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = run(clerk, unit_a, "模板.xlsx", buffer.getvalue())
+    assert result.errors == []
+    assert ProcurementRecord.objects.get().channel == "platform_832"
