@@ -4,29 +4,21 @@ from django.utils.translation import gettext_lazy as _
 from portal.models import Role
 from portal.views import placeholder
 
+from . import views
+
 app_name = "procurement"
 
 CITY, DISTRICT = Role.CITY_OFFICE, Role.DISTRICT_OFFICE
 CLERK, APPROVER = Role.UNIT_CLERK, Role.UNIT_APPROVER
 
 urlpatterns = [
-    path(
-        "records/new/",
-        placeholder(_("Log a purchase"), CLERK, summary=_("Log one purchase with its vouchers.")),
-        name="record_create",
-    ),
-    path(
-        "records/",
-        placeholder(
-            _("Procurement ledger"),
-            CLERK,
-            APPROVER,
-            CITY,
-            DISTRICT,
-            summary=_("Every purchase logged, filterable, with totals."),
-        ),
-        name="ledger",
-    ),
+    path("records/new/", views.record_create, name="record_create"),
+    path("records/", views.ledger, name="ledger"),
+    path("records/<int:pk>/", views.record_detail, name="record_detail"),
+    path("records/<int:pk>/edit/", views.record_edit, name="record_edit"),
+    path("records/<int:pk>/delete/", views.record_delete, name="record_delete"),
+    path("records/supplier-products/", views.supplier_products, name="supplier_products"),
+    path("vouchers/<int:pk>/", views.voucher_download, name="voucher_download"),
     path(
         "imports/",
         placeholder(
@@ -34,15 +26,11 @@ urlpatterns = [
         ),
         name="import",
     ),
+    path("quarters/", views.quarters, name="quarters"),
     path(
-        "quarters/",
-        placeholder(
-            _("Declarations and quarters"),
-            CLERK,
-            APPROVER,
-            summary=_("Declare the quarter's farm-products total and submit the quarter."),
-        ),
-        name="quarters",
+        "quarters/<int:year>/<int:quarter>/submit/",
+        views.quarter_submit_confirm,
+        name="quarter_submit",
     ),
     path(
         "compliance/",

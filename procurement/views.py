@@ -1,0 +1,460 @@
+"""The budget unit's browser pages: log, list, correct and delete purchases, download their
+vouchers, declare each quarter's farm-products total and submit the quarter.
+
+Views stay thin: a form parses the input, a selector reads (always through ``*_for_user``),
+a service acts and refuses a broken rule; the view puts the refusal back on the form.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import BadRequest, ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, Sum
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from portal.errors import ApplicationError
+from portal.formatting import yuan
+from portal.models import Role
+from portal.money import ZERO, quantize
+from portal.periods import QUARTERS, Quarter, today, year_bounds
+from portal.permissions import role_required
+from portal.roles import actor_of
+
+from .forms import (
+    DeclarationForm,
+    LedgerFilterForm,
+    RecordForm,
+    apply_service_errors,
+    parse_year,
+    product_options,
+)
+from .models import BudgetUnit, ProcurementRecord, QuarterSubmission
+from .selectors import (
+    budget_unit_for_user,
+    compliance_rows,
+    declaration_for_user,
+    quota_policy_for_user,
+    record_for_user,
+    required_share,
+    submission_for_user,
+    voucher_for_user,
+)
+from .services import (
+    declaration_set,
+    procurement_record_create,
+    procurement_record_delete,
+    procurement_record_update,
+    quarter_submit,
+)
+
+CITY, DISTRICT = Role.CITY_OFFICE, Role.DISTRICT_OFFICE
+CLERK, APPROVER = Role.UNIT_CLERK, Role.UNIT_APPROVER
+READERS = (CLERK, APPROVER, CITY, DISTRICT)
+
+LEDGER_PAGE_SIZE = 50
+LEDGER_YEARS_BACK = 5
+REJECTED = ProcurementRecord.Status.REJECTED
+SUBMITTED = QuarterSubmission.Status.SUBMITTED
+
+
+def _own_unit(user) -> BudgetUnit:
+    """The budget unit a clerk or approver works for."""
+    return get_object_or_404(budget_unit_for_user(user), pk=actor_of(user).organisation_id)
+
+
+def _locked(user) -> set[Quarter]:
+    """The quarters of the user's units that are submitted, hence closed to changes."""
+    return {
+        Quarter(year, quarter)
+        for year, quarter in submission_for_user(user)
+        .filter(status=SUBMITTED)
+        .values_list("year", "quarter")
+    }
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _quarters_url(year: int) -> str:
+    return f"{reverse('procurement:quarters')}?year={year}"
+
+
+def _record_form_response(request, form, *, title, record=None, notice=None) -> HttpResponse:
+    vouchers = voucher_for_user(request.user).filter(record=record) if record else ()
+    return render(
+        request,
+        "procurement/record_form.html",
+        {"form": form, "title": title, "record": record, "vouchers": vouchers, "notice": notice},
+    )
+
+
+@role_required(CLERK)
+@require_http_methods(["GET", "POST"])
+def record_create(request: HttpRequest) -> HttpResponse:
+    unit = _own_unit(request.user)
+    if request.method == "POST":
+        form = RecordForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                record = procurement_record_create(
+                    actor=request.user,
+                    budget_unit=unit,
+                    data=form.record_data(),
+                    vouchers=form.cleaned_data["vouchers"],
+                    as_of=today(),
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("Logged: %(amount)s from “%(supplier)s” on %(date)s.")
+                    % {
+                        "amount": yuan(record.amount),
+                        "supplier": record.supplier.name,
+                        "date": record.purchased_on.isoformat(),
+                    },
+                )
+                return redirect("procurement:ledger")
+    else:
+        form = RecordForm(user=request.user, initial={"purchased_on": today()})
+    return _record_form_response(request, form, title=_("Log a purchase"))
+
+
+@role_required(CLERK)
+@require_GET
+def supplier_products(request: HttpRequest) -> HttpResponse:
+    """The <option>s of a supplier's products, for the purchase form's product select (htmx)."""
+    products = product_options(request.user, _int_or_none(request.GET.get("supplier")))
+    return render(request, "procurement/_product_options.html", {"products": products})
+
+
+@role_required(*READERS)
+@require_GET
+def ledger(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    as_of = today()
+    records = record_for_user(user)
+    suppliers = (
+        records.order_by("supplier__name", "supplier_id")
+        .values_list("supplier_id", "supplier__name")
+        .distinct()
+    )
+    years = range(as_of.year, as_of.year - LEDGER_YEARS_BACK - 1, -1)
+    filters = LedgerFilterForm(request.GET or None, years=years, suppliers=list(suppliers))
+    if filters.is_valid():
+        chosen = filters.cleaned_data
+        if chosen["year"] and chosen["quarter"]:
+            period = Quarter(chosen["year"], chosen["quarter"])
+            records = records.filter(purchased_on__range=(period.first_day, period.last_day))
+        elif chosen["year"]:
+            records = records.filter(purchased_on__range=year_bounds(chosen["year"]))
+        if chosen["channel"]:
+            records = records.filter(channel=chosen["channel"])
+        if chosen["supplier"]:
+            records = records.filter(supplier_id=chosen["supplier"])
+        if chosen["status"]:
+            records = records.filter(status=chosen["status"])
+    elif filters.is_bound:
+        records = records.none()
+    totals = records.aggregate(
+        count=Count("pk"), amount=Sum("amount", filter=~Q(status=REJECTED), default=ZERO)
+    )
+    rows = records.annotate(voucher_count=Count("vouchers")).order_by("-purchased_on", "-pk")
+    paginator = Paginator(rows, LEDGER_PAGE_SIZE)
+    paginator.count = totals["count"]  # known from the totals: spare the COUNT query
+    page = paginator.get_page(request.GET.get("page"))
+    is_clerk = actor_of(user).role == CLERK
+    if is_clerk and page.object_list:
+        locked = _locked(user)
+        for record in page.object_list:
+            record.editable = (
+                record.status != ProcurementRecord.Status.SUBMITTED
+                and Quarter.of(record.purchased_on) not in locked
+            )
+    return render(
+        request,
+        "procurement/ledger.html",
+        {
+            "filters": filters,
+            "filtered": filters.is_bound
+            and any(value for key, value in request.GET.items() if key != "page"),
+            "totals": totals,
+            "page": page,
+            "is_clerk": is_clerk,
+        },
+    )
+
+
+@role_required(*READERS)
+@require_GET
+def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(record_for_user(request.user).select_related("created_by"), pk=pk)
+    vouchers = voucher_for_user(request.user).filter(record=record).select_related("uploaded_by")
+    return render(
+        request, "procurement/record_detail.html", {"record": record, "vouchers": vouchers}
+    )
+
+
+@role_required(CLERK)
+@require_http_methods(["GET", "POST"])
+def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(record_for_user(request.user), pk=pk)
+    title = _("Correct a purchase")
+    if request.method == "POST":
+        form = RecordForm(request.POST, request.FILES, user=request.user)
+        if form.is_valid():
+            try:
+                record = procurement_record_update(
+                    actor=request.user,
+                    record=record,
+                    data=form.record_data(),
+                    vouchers=form.cleaned_data["vouchers"],
+                    as_of=today(),
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            except ApplicationError as error:
+                form.add_error(None, error.message)
+            else:
+                messages.success(request, _("The purchase is corrected."))
+                return redirect("procurement:record_detail", pk=record.pk)
+        return _record_form_response(request, form, title=title, record=record)
+    form = RecordForm(user=request.user, initial=RecordForm.initial_for(record))
+    notice = None
+    if record.status == ProcurementRecord.Status.SUBMITTED:
+        notice = _(
+            "This purchase belongs to a submitted quarter: changes are refused unless an "
+            "office reopens the quarter."
+        )
+    return _record_form_response(request, form, title=title, record=record, notice=notice)
+
+
+@role_required(CLERK)
+@require_http_methods(["GET", "POST"])
+def record_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    record = get_object_or_404(record_for_user(request.user), pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            procurement_record_delete(actor=request.user, record=record)
+        except ApplicationError as refusal:
+            error = refusal.message
+        else:
+            messages.success(
+                request,
+                _("Deleted: %(amount)s from “%(supplier)s” on %(date)s.")
+                % {
+                    "amount": yuan(record.amount),
+                    "supplier": record.supplier.name,
+                    "date": record.purchased_on.isoformat(),
+                },
+            )
+            return redirect("procurement:ledger")
+    return render(
+        request, "procurement/record_confirm_delete.html", {"record": record, "error": error}
+    )
+
+
+@role_required(*READERS)
+@require_GET
+def voucher_download(request: HttpRequest, pk: int) -> FileResponse:
+    """A voucher's file, only for those who may read its record; never a public media URL."""
+    voucher = get_object_or_404(voucher_for_user(request.user), pk=pk)
+    try:
+        handle = voucher.file.open("rb")
+    except FileNotFoundError as error:
+        raise Http404 from error
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=voucher.original_name,
+        content_type=voucher.content_type,
+    )
+
+
+def _quarter_figures(user, year: int) -> dict[int, dict]:
+    """Each quarter's count and total of logged assistance (rejected aside), in one query."""
+    aggregates = {}
+    for q in QUARTERS:
+        period = Quarter(year, q)
+        within = Q(purchased_on__range=(period.first_day, period.last_day))
+        aggregates[f"count_{q}"] = Count("pk", filter=within)
+        aggregates[f"total_{q}"] = Sum("amount", filter=within, default=ZERO)
+    values = (
+        record_for_user(user)
+        .filter(purchased_on__range=year_bounds(year))
+        .exclude(status=REJECTED)
+        .aggregate(**aggregates)
+    )
+    return {q: {"count": values[f"count_{q}"], "total": values[f"total_{q}"]} for q in QUARTERS}
+
+
+def _declaration_form(quarter: int, **kwargs) -> DeclarationForm:
+    return DeclarationForm(auto_id=f"id_q{quarter}_%s", **kwargs)
+
+
+@role_required(CLERK, APPROVER)
+@require_http_methods(["GET", "POST"])
+def quarters(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    as_of = today()
+    unit = _own_unit(user)
+    year = parse_year(request.GET.get("year"), as_of.year)
+    bound = bound_quarter = None
+    if request.method == "POST":
+        bound_quarter = _int_or_none(request.POST.get("quarter"))
+        if bound_quarter not in QUARTERS:
+            raise BadRequest("quarter")
+        year = parse_year(request.POST.get("year"), year)
+        bound = _declaration_form(bound_quarter, data=request.POST)
+        if bound.is_valid():
+            try:
+                result = declaration_set(
+                    actor=user,
+                    budget_unit=unit,
+                    year=year,
+                    quarter=bound_quarter,
+                    agri_total=bound.cleaned_data["agri_total"],
+                    as_of=as_of,
+                )
+            except ValidationError as error:
+                apply_service_errors(bound, error)
+            except ApplicationError as error:
+                bound.add_error(None, error.message)
+            else:
+                messages.success(
+                    request,
+                    _("The farm-products total of %(year)s, quarter %(quarter)s is %(amount)s.")
+                    % {
+                        "year": year,
+                        "quarter": bound_quarter,
+                        "amount": yuan(result.declaration.agri_total),
+                    },
+                )
+                if result.warning:
+                    messages.warning(request, result.warning)
+                return redirect(_quarters_url(year))
+
+    declarations = {d.quarter: d for d in declaration_for_user(user).filter(year=year)}
+    submissions = {
+        s.quarter: s
+        for s in submission_for_user(user)
+        .filter(year=year)
+        .select_related("submitted_by", "reopened_by")
+    }
+    figures = _quarter_figures(user, year)
+    is_approver = actor_of(user).role == APPROVER
+    rows = []
+    for q in QUARTERS:
+        period = Quarter(year, q)
+        declaration, submission = declarations.get(q), submissions.get(q)
+        submitted = submission is not None and submission.status == SUBMITTED
+        begun = period.first_day <= as_of
+        ended = period.has_ended(as_of=as_of)
+        if bound is not None and bound_quarter == q:
+            form = bound
+        elif begun and not submitted:
+            form = _declaration_form(
+                q,
+                initial={
+                    "year": year,
+                    "quarter": q,
+                    "agri_total": declaration.agri_total if declaration else None,
+                },
+            )
+        else:
+            form = None
+        rows.append(
+            {
+                "period": period,
+                "declaration": declaration,
+                "submission": submission,
+                "submitted": submitted,
+                "begun": begun,
+                "ended": ended,
+                "form": form,
+                "can_submit": is_approver and ended and not submitted,
+                **figures[q],
+            }
+        )
+
+    row = next(iter(compliance_rows(user=user, year=year)), None)
+    policy = quota_policy_for_user(user).filter(year=year).first()
+    pace = months_left = None
+    if row is not None and year == as_of.year and row.shortfall > 0:
+        months_left = 12 - as_of.month + 1
+        pace = quantize(row.shortfall / months_left)
+    return render(
+        request,
+        "procurement/quarters.html",
+        {
+            "unit": unit,
+            "year": year,
+            "current_year": as_of.year,
+            "previous_year": year - 1,
+            "next_year": year + 1 if year < as_of.year else None,
+            "rows": rows,
+            "compliance": row,
+            "required": row.required_share if row is not None else required_share(year),
+            "growth_required": policy.growth_required if policy is not None else True,
+            "pace": pace,
+            "months_left": months_left,
+            "is_approver": is_approver,
+        },
+    )
+
+
+@role_required(APPROVER)
+@require_http_methods(["GET", "POST"])
+def quarter_submit_confirm(request: HttpRequest, year: int, quarter: int) -> HttpResponse:
+    """The approver's last look at a quarter before submitting it; POST submits."""
+    try:
+        period = Quarter(year, quarter)
+    except ValueError as error:
+        raise Http404 from error
+    user = request.user
+    unit = _own_unit(user)
+    error = None
+    if request.method == "POST":
+        try:
+            quarter_submit(actor=user, budget_unit=unit, year=year, quarter=quarter, as_of=today())
+        except ApplicationError as refusal:
+            error = refusal.message
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(year)s, quarter %(quarter)s is submitted to the coordination office; "
+                    "its records are locked."
+                )
+                % {"year": year, "quarter": quarter},
+            )
+            return redirect(_quarters_url(year))
+    figures = _quarter_figures(user, year)[quarter]
+    declaration = declaration_for_user(user).filter(year=year, quarter=quarter).first()
+    agri_total = declaration.agri_total if declaration else None
+    share = figures["total"] / agri_total if agri_total else None
+    return render(
+        request,
+        "procurement/quarter_submit.html",
+        {
+            "period": period,
+            "unit": unit,
+            "declaration": declaration,
+            "share": share,
+            "error": error,
+            **figures,
+        },
+    )

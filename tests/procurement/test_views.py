@@ -1,0 +1,487 @@
+"""The budget unit's procurement pages: log a purchase, the ledger, corrections, vouchers,
+declarations and the quarter's submission."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from procurement.models import Declaration, ProcurementRecord, QuarterSubmission, Voucher
+from procurement.services import procurement_record_create
+from tests import factories as f
+
+from .conftest import AS_OF, purchase
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n% a scanned invoice\n"
+
+
+@pytest.fixture(autouse=True)
+def english_and_today(settings, monkeypatch, tmp_path):
+    """The pages read "today" through procurement.views.today: pin it to AS_OF (2026-11-23,
+    Q4 open, Q3 just ended); uploads go to a temporary media root."""
+    settings.LANGUAGE_CODE = "en"
+    settings.MEDIA_ROOT = tmp_path
+    monkeypatch.setattr("procurement.views.today", lambda: AS_OF)
+
+
+def pdf(name="invoice.pdf", content=PDF):
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def form_data(supplier, **overrides):
+    data = {
+        "supplier": supplier.pk,
+        "product": "",
+        "purchased_on": "2026-10-09",
+        "amount": "3,280.00",
+        "quantity": "40",
+        "unit": "箱",
+        "channel": "platform_832",
+        "purpose": "canteen",
+        "invoice_no": "44031001",
+    }
+    data.update(overrides)
+    return data
+
+
+def record(unit, supplier, **overrides):
+    values = {"budget_unit": unit, "supplier": supplier, "purchased_on": datetime.date(2026, 10, 9)}
+    values.update(overrides)
+    return f.RecordFactory(**values)
+
+
+# Log a purchase ---------------------------------------------------------------------------
+
+
+def test_clerk_logs_a_purchase_with_a_pdf_voucher_and_sees_it_in_the_ledger(
+    client, clerk, unit_a, recognised, tmp_path
+):
+    client.force_login(clerk)
+    form = client.get(reverse("procurement:record_create"))
+    assert form.status_code == 200
+    page = form.content.decode()
+    assert recognised.name in page and recognised.credit_code in page
+    assert 'type="date"' in page
+    assert 'accept=".pdf,.jpg,.jpeg,.png"' in page and "multiple" in page
+
+    response = client.post(
+        reverse("procurement:record_create"),
+        {**form_data(recognised), "vouchers": [pdf(), pdf("contract.pdf", PDF + b"2")]},
+        follow=True,
+    )
+
+    assert response.redirect_chain[-1][0] == reverse("procurement:ledger")
+    body = response.content.decode()
+    assert "Logged: ¥3,280.00" in body
+    assert recognised.name in body and "¥3,280.00" in body and "44031001" in body
+    saved = ProcurementRecord.objects.get()
+    assert saved.budget_unit == unit_a
+    assert saved.amount == Decimal("3280.00")
+    assert saved.created_by == clerk
+    assert sorted(saved.vouchers.values_list("original_name", flat=True)) == [
+        "contract.pdf",
+        "invoice.pdf",
+    ]
+    assert all((tmp_path / v.file.name).exists() for v in saved.vouchers.all())
+
+
+def test_amount_with_thousands_separator_is_accepted(client, clerk, recognised):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("procurement:record_create"), form_data(recognised, amount="1,234.5")
+    )
+    assert response.status_code == 302
+    assert ProcurementRecord.objects.get().amount == Decimal("1234.50")
+
+
+def test_amount_with_more_than_two_decimals_is_refused(client, clerk, recognised):
+    client.force_login(clerk)
+    response = client.post(
+        reverse("procurement:record_create"), form_data(recognised, amount="1234.567")
+    )
+    assert response.status_code == 200
+    assert "at most 2 decimal places" in response.content.decode()
+    assert not ProcurementRecord.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("case", "message"),
+    [
+        ("unrecognised supplier", "did not hold a valid assistance-product recognition on"),
+        ("future date", "The purchase date 2026-11-24 is in the future."),
+        ("negative amount", "The amount must be greater than zero."),
+        ("duplicate invoice", "Invoice 44031001 of"),
+        ("non-PDF voucher", "is not a PDF, JPEG or PNG file."),
+    ],
+)
+def test_each_refusal_shows_its_message_on_the_form_and_saves_nothing(
+    client, clerk, unit_a, recognised, case, message
+):
+    data = form_data(recognised, vouchers=[pdf()])
+    if case == "unrecognised supplier":
+        data["supplier"] = f.SupplierFactory(name="未认定的供应商").pk
+    elif case == "future date":
+        data["purchased_on"] = "2026-11-24"
+    elif case == "negative amount":
+        data["amount"] = "-5"
+    elif case == "duplicate invoice":
+        record(unit_a, recognised, invoice_no="44031001")
+    elif case == "non-PDF voucher":
+        data["vouchers"] = [pdf(), pdf("invoice2.pdf", b"MZ\x90\x00 not a pdf")]
+    records_before = ProcurementRecord.objects.count()
+    client.force_login(clerk)
+
+    response = client.post(reverse("procurement:record_create"), data)
+
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert message in body
+    assert 'data-testid="error-summary"' in body
+    assert body.count(message) == 2  # at the top and next to the field
+    assert ProcurementRecord.objects.count() == records_before
+    assert not Voucher.objects.exists()
+
+
+def test_product_select_reloads_with_the_suppliers_catalogue(client, clerk, recognised):
+    listed = f.ProductFactory(supplier=recognised, name="田阳香芒", status="listed")
+    other = f.ProductFactory(name="别家的产品", status="listed")
+    client.force_login(clerk)
+    page = client.get(reverse("procurement:record_create")).content.decode()
+    assert f'hx-get="{reverse("procurement:supplier_products")}"' in page
+
+    options = client.get(reverse("procurement:supplier_products"), {"supplier": recognised.pk})
+
+    assert options.status_code == 200
+    body = options.content.decode()
+    assert f'value="{listed.pk}"' in body and "田阳香芒" in body
+    assert other.name not in body
+    assert "<option" in body and "<html" not in body
+
+
+def test_only_a_clerk_may_log_a_purchase(client, approver, supplier):
+    for user in (approver, supplier):
+        client.force_login(user)
+        assert client.get(reverse("procurement:record_create")).status_code == 403
+
+
+# The ledger -------------------------------------------------------------------------------
+
+
+def test_ledger_filters_and_totals(client, clerk, unit_a, unit_b, recognised, supplier_org_2):
+    record(unit_a, recognised, invoice_no="Q4-832", amount=Decimal("1000.00"))
+    record(
+        unit_a,
+        recognised,
+        invoice_no="Q4-OUTLET",
+        channel="outlet",
+        amount=Decimal("200.00"),
+        status="rejected",
+    )
+    record(
+        unit_a,
+        supplier_org_2,
+        invoice_no="Q3-OTHER",
+        purchased_on=datetime.date(2026, 8, 1),
+        amount=Decimal("30.00"),
+    )
+    record(unit_b, recognised, invoice_no="UNIT-B", amount=Decimal("99999.00"))
+    record(unit_b, f.SupplierFactory(name="只供南山的供应商"), invoice_no="UNIT-B-2")
+    client.force_login(clerk)
+    ledger = reverse("procurement:ledger")
+
+    def shown(**params):
+        body = client.get(ledger, params).content.decode()
+        return {n for n in ("Q4-832", "Q4-OUTLET", "Q3-OTHER", "UNIT-B") if n in body}, body
+
+    everything, body = shown()
+    assert everything == {"Q4-832", "Q4-OUTLET", "Q3-OTHER"}
+    assert "3 records" in body and "¥1,030.00" in body  # the rejected ¥200 is not counted
+    assert "只供南山的供应商" not in body  # the supplier filter offers only the unit's suppliers
+    assert shown(year=2026, quarter=4)[0] == {"Q4-832", "Q4-OUTLET"}
+    assert shown(year=2026, quarter=3)[0] == {"Q3-OTHER"}
+    assert shown(channel="outlet")[0] == {"Q4-OUTLET"}
+    assert shown(supplier=supplier_org_2.pk)[0] == {"Q3-OTHER"}
+    assert shown(status="rejected")[0] == {"Q4-OUTLET"}
+    assert shown(quarter=4)[0] == set()  # a quarter needs its year
+    nothing, body = shown(year=2025)
+    assert nothing == set()
+    assert "No purchases match these filters." in body
+
+
+def test_ledger_status_is_a_word_and_clerk_gets_edit_links_only_on_open_quarters(
+    client, clerk, approver, unit_a, recognised
+):
+    open_record = record(unit_a, recognised)
+    locked = record(unit_a, recognised, purchased_on=datetime.date(2026, 8, 1), status="submitted")
+    QuarterSubmission.objects.create(
+        budget_unit=unit_a, year=2026, quarter=3, submitted_at=datetime.datetime.now(datetime.UTC)
+    )
+    client.force_login(clerk)
+    body = client.get(reverse("procurement:ledger")).content.decode()
+    assert "Submitted" in body and "Recorded" in body
+    assert reverse("procurement:record_edit", args=[open_record.pk]) in body
+    assert reverse("procurement:record_delete", args=[open_record.pk]) in body
+    assert reverse("procurement:record_edit", args=[locked.pk]) not in body
+
+    client.force_login(approver)
+    body = client.get(reverse("procurement:ledger")).content.decode()
+    assert reverse("procurement:record_edit", args=[open_record.pk]) not in body
+
+
+def test_empty_ledger_says_what_to_do_next(client, clerk):
+    client.force_login(clerk)
+    body = client.get(reverse("procurement:ledger")).content.decode()
+    assert "No purchases are logged yet" in body
+    assert reverse("procurement:record_create") in body
+
+
+@pytest.mark.parametrize("persona", ["district_officer", "city_officer", "approver"])
+def test_offices_and_the_approver_read_the_ledger(request, client, persona, unit_a, recognised):
+    record(unit_a, recognised, invoice_no="SEEN-BY-ALL")
+    client.force_login(request.getfixturevalue(persona))
+    response = client.get(reverse("procurement:ledger"))
+    assert response.status_code == 200
+    assert "SEEN-BY-ALL" in response.content.decode()
+
+
+def test_a_supplier_may_not_read_the_ledger(client, supplier):
+    client.force_login(supplier)
+    assert client.get(reverse("procurement:ledger")).status_code == 403
+
+
+# Session, user, membership, supplier choices, totals, the page's rows, locked quarters.
+LEDGER_QUERIES = 7
+
+
+@pytest.mark.parametrize("rows", [3, 60])
+def test_ledger_runs_a_bounded_number_of_queries(
+    client, clerk, unit_a, recognised, rows, django_assert_max_num_queries
+):
+    product = f.ProductFactory(supplier=recognised)
+    for n in range(rows):
+        r = record(unit_a, recognised, product=product, invoice_no=f"INV-{n}")
+        Voucher.objects.create(
+            record=r,
+            file=f"vouchers/2026/10/{n}.pdf",
+            original_name=f"{n}.pdf",
+            content_type="application/pdf",
+            size=10,
+            sha256="0" * 64,
+        )
+    client.force_login(clerk)
+    with django_assert_max_num_queries(LEDGER_QUERIES) as captured:
+        response = client.get(reverse("procurement:ledger"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert body.count('/edit/">Edit</a>') == min(rows, 50)
+    assert f"{rows} records" in body
+    assert len(captured) <= LEDGER_QUERIES
+    if rows > 50:
+        assert "Page 1 of 2" in body
+        with django_assert_max_num_queries(LEDGER_QUERIES):
+            assert client.get(reverse("procurement:ledger"), {"page": 2}).status_code == 200
+
+
+# Detail, vouchers, correction and deletion ------------------------------------------------
+
+
+@pytest.fixture
+def logged(clerk, unit_a, recognised):
+    """A purchase of unit A logged with one PDF voucher."""
+    return procurement_record_create(
+        actor=clerk, budget_unit=unit_a, data=purchase(recognised), vouchers=[pdf()], as_of=AS_OF
+    )
+
+
+def test_detail_shows_the_record_its_vouchers_and_who_logged_it(client, approver, logged):
+    client.force_login(approver)
+    body = client.get(reverse("procurement:record_detail", args=[logged.pk])).content.decode()
+    voucher = logged.vouchers.get()
+    assert "¥3,280.00" in body and "44031001" in body
+    assert "unit_clerk" in body  # who logged it
+    assert reverse("procurement:voucher_download", args=[voucher.pk]) in body
+    assert "/media/" not in body
+
+
+def test_voucher_download_is_an_attachment(client, approver, logged):
+    voucher = logged.vouchers.get()
+    client.force_login(approver)
+    response = client.get(reverse("procurement:voucher_download", args=[voucher.pk]))
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert 'filename="invoice.pdf"' in response["Content-Disposition"]
+    assert b"".join(response.streaming_content) == PDF
+
+
+def test_another_units_clerk_gets_404_everywhere(client, clerk_b, logged):
+    voucher = logged.vouchers.get()
+    client.force_login(clerk_b)
+    for name in ("record_detail", "record_edit", "record_delete"):
+        url = reverse(f"procurement:{name}", args=[logged.pk])
+        assert client.get(url).status_code == 404, name
+        assert name == "record_detail" or client.post(url, {}).status_code == 404, name
+    download = reverse("procurement:voucher_download", args=[voucher.pk])
+    assert client.get(download).status_code == 404
+    assert ProcurementRecord.objects.filter(pk=logged.pk).exists()
+
+
+def test_clerk_corrects_a_purchase_and_adds_a_voucher(client, clerk, logged, recognised):
+    client.force_login(clerk)
+    url = reverse("procurement:record_edit", args=[logged.pk])
+    page = client.get(url).content.decode()
+    assert 'value="3280.00"' in page and "invoice.pdf" in page
+
+    response = client.post(
+        url, {**form_data(recognised, amount="3,300"), "vouchers": [pdf("receipt.pdf")]}
+    )
+
+    assert response.status_code == 302
+    logged.refresh_from_db()
+    assert logged.amount == Decimal("3300.00")
+    assert logged.vouchers.count() == 2
+
+
+def test_clerk_deletes_a_purchase_after_confirming(client, clerk, logged):
+    client.force_login(clerk)
+    url = reverse("procurement:record_delete", args=[logged.pk])
+    confirm = client.get(url).content.decode()
+    assert "2026-10-09" in confirm and "¥3,280.00" in confirm and "44031001" in confirm
+    assert ProcurementRecord.objects.filter(pk=logged.pk).exists()
+
+    response = client.post(url, follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("procurement:ledger")
+    assert "Deleted: ¥3,280.00" in response.content.decode()
+    assert not ProcurementRecord.objects.filter(pk=logged.pk).exists()
+
+
+# Quarters ---------------------------------------------------------------------------------
+
+LOCKED = "has been submitted: its records can no longer be added or changed"
+
+
+def test_approver_submits_a_quarter_then_its_records_are_locked(
+    client, approver, clerk, unit_a, recognised
+):
+    q3 = record(
+        unit_a, recognised, purchased_on=datetime.date(2026, 8, 10), amount=Decimal("40000")
+    )
+    f.DeclarationFactory(budget_unit=unit_a, year=2026, quarter=3, agri_total=Decimal("100000"))
+    client.force_login(approver)
+    quarters = client.get(reverse("procurement:quarters")).content.decode()
+    submit_url = reverse("procurement:quarter_submit", args=[2026, 3])
+    assert submit_url in quarters
+    assert reverse("procurement:quarter_submit", args=[2026, 4]) not in quarters  # not ended
+
+    confirm = client.get(submit_url).content.decode()
+    assert "¥40,000.00" in confirm and "¥100,000.00" in confirm and "40.0%" in confirm
+    assert not QuarterSubmission.objects.exists()
+
+    response = client.post(submit_url, follow=True)
+
+    assert response.redirect_chain[-1][0] == f"{reverse('procurement:quarters')}?year=2026"
+    submission = QuarterSubmission.objects.get(budget_unit=unit_a, year=2026, quarter=3)
+    assert submission.submitted_by == approver
+    body = response.content.decode()
+    assert "is submitted to the coordination office" in body
+    assert "unit_approver" in body  # who submitted
+
+    client.force_login(clerk)
+    edit = reverse("procurement:record_edit", args=[q3.pk])
+    response = client.post(edit, form_data(recognised, purchased_on="2026-08-10", amount="1"))
+    assert response.status_code == 200
+    assert LOCKED in response.content.decode()
+    q3.refresh_from_db()
+    assert q3.amount == Decimal("40000.00")
+    delete = client.post(reverse("procurement:record_delete", args=[q3.pk]))
+    assert LOCKED in delete.content.decode()
+    assert ProcurementRecord.objects.filter(pk=q3.pk).exists()
+
+
+def test_submitting_without_a_declaration_is_refused_on_the_confirmation_page(
+    client, approver, unit_a
+):
+    client.force_login(approver)
+    response = client.post(reverse("procurement:quarter_submit", args=[2026, 3]))
+    assert response.status_code == 200
+    assert "Declare the farm-products total of 2026, quarter 3" in response.content.decode()
+    assert not QuarterSubmission.objects.exists()
+
+
+def test_a_clerk_may_not_submit_a_quarter(client, clerk):
+    client.force_login(clerk)
+    url = reverse("procurement:quarter_submit", args=[2026, 3])
+    assert client.get(url).status_code == 403
+    assert client.post(url).status_code == 403
+
+
+def test_quarters_page_shows_shortfall_and_pace_below_quota(client, clerk, unit_a, recognised):
+    for quarter in (1, 2, 3):
+        f.DeclarationFactory(
+            budget_unit=unit_a, year=2026, quarter=quarter, agri_total=Decimal("100000")
+        )
+    record(unit_a, recognised, amount=Decimal("20000"))
+    f.RecordFactory(budget_unit=unit_a, purchased_on=datetime.date(2025, 6, 1), amount=25000)
+    client.force_login(clerk)
+
+    body = client.get(reverse("procurement:quarters")).content.decode()
+
+    assert "Below the quota" in body
+    assert "6.7%" in body  # 20,000 of 300,000
+    assert "¥70,000.00" in body  # 30% × 300,000 − 20,000
+    # Two months left in 2026 (November and December): ¥35,000 a month.
+    assert "About ¥35,000.00 a month must be bought to meet the quota." in body
+    assert "¥25,000.00" in body and "Below last year" in body
+
+
+def test_past_year_has_no_pace(client, clerk, unit_a):
+    f.DeclarationFactory(budget_unit=unit_a, year=2025, quarter=1, agri_total=Decimal("100000"))
+    client.force_login(clerk)
+    body = client.get(reverse("procurement:quarters"), {"year": 2025}).content.decode()
+    assert "¥30,000.00" in body
+    assert 'data-testid="pace"' not in body
+
+
+def test_declaration_shows_the_warning_when_logged_assistance_exceeds_it(
+    client, clerk, unit_a, recognised
+):
+    record(unit_a, recognised, amount=Decimal("50000"))
+    client.force_login(clerk)
+
+    response = client.post(
+        reverse("procurement:quarters") + "?year=2026",
+        {"year": 2026, "quarter": 4, "agri_total": "40,000"},
+        follow=True,
+    )
+
+    body = response.content.decode()
+    assert "exceed the declared farm-products total" in body
+    assert 'class="message warning"' in body
+    assert Declaration.objects.get(budget_unit=unit_a, year=2026, quarter=4).agri_total == 40000
+
+
+def test_declaring_a_quarter_not_begun_shows_the_error(client, approver, unit_a):
+    client.force_login(approver)
+    response = client.post(
+        reverse("procurement:quarters"), {"year": 2027, "quarter": 1, "agri_total": "100"}
+    )
+    assert response.status_code == 200
+    assert "has not begun yet" in response.content.decode()
+    assert not Declaration.objects.exists()
+
+
+def test_a_submitted_quarter_has_no_declaration_form(client, clerk, unit_a):
+    f.DeclarationFactory(budget_unit=unit_a, year=2026, quarter=3, agri_total=Decimal("1"))
+    QuarterSubmission.objects.create(
+        budget_unit=unit_a, year=2026, quarter=3, submitted_at=datetime.datetime.now(datetime.UTC)
+    )
+    client.force_login(clerk)
+    body = client.get(reverse("procurement:quarters")).content.decode()
+    row = body[body.index('data-testid="quarter-3"') : body.index('data-testid="quarter-4"')]
+    assert "<form" not in row and "✓ Submitted" in row
+    q4 = body[body.index('data-testid="quarter-4"') :]
+    assert "<form" in q4[: q4.index("</tr>")]
