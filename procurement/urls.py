@@ -1,10 +1,9 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
 from portal.models import Role
-from portal.views import placeholder
 
-from . import views
+from .views import compliance, imports
+from .views import records as views
 
 app_name = "procurement"
 
@@ -19,29 +18,19 @@ urlpatterns = [
     path("records/<int:pk>/delete/", views.record_delete, name="record_delete"),
     path("records/supplier-products/", views.supplier_products, name="supplier_products"),
     path("vouchers/<int:pk>/", views.voucher_download, name="voucher_download"),
-    path(
-        "imports/",
-        placeholder(
-            _("Import from Excel"), CLERK, summary=_("Import purchases from an Excel or CSV file.")
-        ),
-        name="import",
-    ),
+    path("imports/", imports.import_page, name="import"),
+    path("imports/template.xlsx", imports.import_template, name="import_template"),
     path("quarters/", views.quarters, name="quarters"),
     path(
         "quarters/<int:year>/<int:quarter>/submit/",
         views.quarter_submit_confirm,
         name="quarter_submit",
     ),
+    path("compliance/", compliance.compliance_page, name="compliance"),
+    path("compliance/export.xlsx", compliance.compliance_export, name="compliance_export"),
     path(
-        "compliance/",
-        placeholder(
-            _("Quota compliance"),
-            CLERK,
-            APPROVER,
-            CITY,
-            DISTRICT,
-            summary=_("Each unit's share of assistance purchases against the 30% quota."),
-        ),
-        name="compliance",
+        "quarters/<int:unit>/<int:year>/<int:quarter>/reopen/",
+        compliance.quarter_reopen_page,
+        name="quarter_reopen",
     ),
 ]

@@ -21,11 +21,11 @@ PDF = b"%PDF-1.4\n% a scanned invoice\n"
 
 @pytest.fixture(autouse=True)
 def english_and_today(settings, monkeypatch, tmp_path):
-    """The pages read "today" through procurement.views.today: pin it to AS_OF (2026-11-23,
+    """The pages read "today" through procurement.views.records.today: pin it to AS_OF (2026-11-23,
     Q4 open, Q3 just ended); uploads go to a temporary media root."""
     settings.LANGUAGE_CODE = "en"
     settings.MEDIA_ROOT = tmp_path
-    monkeypatch.setattr("procurement.views.today", lambda: AS_OF)
+    monkeypatch.setattr("procurement.views.records.today", lambda: AS_OF)
 
 
 def pdf(name="invoice.pdf", content=PDF):

@@ -25,7 +25,7 @@ from portal.periods import QUARTERS, Quarter, today, year_bounds
 from portal.permissions import role_required
 from portal.roles import actor_of
 
-from .forms import (
+from ..forms import (
     DeclarationForm,
     LedgerFilterForm,
     RecordForm,
@@ -33,8 +33,8 @@ from .forms import (
     parse_year,
     product_options,
 )
-from .models import BudgetUnit, ProcurementRecord, QuarterSubmission
-from .selectors import (
+from ..models import BudgetUnit, ProcurementRecord, QuarterSubmission
+from ..selectors import (
     budget_unit_for_user,
     compliance_rows,
     declaration_for_user,
@@ -44,7 +44,7 @@ from .selectors import (
     submission_for_user,
     voucher_for_user,
 )
-from .services import (
+from ..services import (
     declaration_set,
     procurement_record_create,
     procurement_record_delete,
