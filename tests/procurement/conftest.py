@@ -43,3 +43,14 @@ def english(settings):
     settings.LANGUAGE_CODE = "en"
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def seller(supplier_org):
+    """A supplier recognised over 2025–2026 with 田阳香芒 in its catalogue."""
+    f.CertificateFactory(
+        product=f.ProductFactory(supplier=supplier_org, name="田阳香芒"),
+        valid_from=datetime.date(2025, 1, 1),
+        valid_until=datetime.date(2026, 12, 31),
+    )
+    return supplier_org

@@ -20,16 +20,6 @@ pytestmark = pytest.mark.django_db
 AS_OF = datetime.date(2026, 11, 23)
 
 
-@pytest.fixture
-def seller(supplier_org):
-    f.CertificateFactory(
-        product=f.ProductFactory(supplier=supplier_org, name="田阳香芒"),
-        valid_from=datetime.date(2025, 1, 1),
-        valid_until=datetime.date(2026, 12, 31),
-    )
-    return supplier_org
-
-
 def row(seller, **overrides):
     values = {
         "采购日期": "2026-10-09",
