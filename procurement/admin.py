@@ -8,6 +8,7 @@ total count and facet counts, and they never list a whole related table in a fil
 from django.contrib import admin
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin import (
     UPLOAD_METADATA_FIELDS,
@@ -68,7 +69,7 @@ class AnnualTargetAdmin(admin.ModelAdmin):
 
 
 @admin.register(Declaration)
-class DeclarationAdmin(CreatorStampMixin, admin.ModelAdmin):
+class DeclarationAdmin(CreatorStampMixin, SimpleHistoryAdmin):
     creator_field = "declared_by"
     list_display = ["budget_unit", "year", "quarter", "agri_total", "declared_by", "declared_at"]
     list_filter = ["year", "quarter", ("budget_unit__region", CityDistrictListFilter)]
@@ -112,7 +113,7 @@ class HasVoucherFilter(admin.SimpleListFilter):
 
 
 @admin.register(ProcurementRecord)
-class ProcurementRecordAdmin(CreatorStampMixin, admin.ModelAdmin):
+class ProcurementRecordAdmin(CreatorStampMixin, SimpleHistoryAdmin):
     creator_field = "created_by"
     list_display = [
         "purchased_on",
@@ -178,7 +179,7 @@ class VoucherAdmin(CreatorStampMixin, admin.ModelAdmin):
 
 
 @admin.register(QuarterSubmission)
-class QuarterSubmissionAdmin(admin.ModelAdmin):
+class QuarterSubmissionAdmin(SimpleHistoryAdmin):
     list_display = [
         "budget_unit",
         "year",

@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history
 
 from portal.models import Role
 from products.models import Product
@@ -397,12 +398,15 @@ def procurement_import(
         )
         return ImportResult(0, errors)
     with transaction.atomic():
-        ProcurementRecord.objects.bulk_create(
+        bulk_create_with_history(
             [
                 ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
                 for _number, data in parsed
             ],
+            ProcurementRecord,
             batch_size=BATCH_SIZE,
+            default_user=actor,
+            default_change_reason=_("Imported from %(name)s") % {"name": name[:80]},
         )
     return ImportResult(len(parsed), [])
 

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from portal.models import Organisation, Region
 from portal.money import MoneyField
@@ -128,6 +129,8 @@ class Declaration(models.Model):
     )
     declared_at = models.DateTimeField(_("declared at"), auto_now=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("declaration")
         verbose_name_plural = _("declarations")
@@ -208,6 +211,8 @@ class ProcurementRecord(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("procurement record")
@@ -328,6 +333,8 @@ class QuarterSubmission(models.Model):
     )
     reopened_at = models.DateTimeField(_("reopened at"), null=True, blank=True)
     reopen_reason = models.TextField(_("reason for reopening"), blank=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("quarter submission")

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from portal.errors import ApplicationError
 from portal.models import Role
@@ -38,6 +39,37 @@ def require_unit_role(user, budget_unit: BudgetUnit, *roles: Role) -> None:
     actor = actor_of(user)
     if actor.role not in roles or actor.organisation_id != budget_unit.pk:
         raise PermissionDenied(_("Only the unit's own staff in the right role may do this."))
+
+
+def _audit(instance, actor, reason: str) -> None:
+    """Who made this change and why, for the history row django-simple-history writes on
+    save (the API authenticates inside the view, after the history middleware ran)."""
+    instance._history_user = actor
+    instance._change_reason = reason
+
+
+def _set_quarter_status(
+    budget_unit, period: Quarter, old: str, new: str, *, actor, reason, now
+) -> None:
+    """Move the quarter's records from one status to another, each with its history row."""
+    records = list(
+        ProcurementRecord.objects.filter(
+            budget_unit=budget_unit,
+            purchased_on__range=(period.first_day, period.last_day),
+            status=old,
+        )
+    )
+    for record in records:
+        record.status = new
+        record.updated_at = now
+    bulk_update_with_history(
+        records,
+        ProcurementRecord,
+        ["status", "updated_at"],
+        batch_size=1000,
+        default_user=actor,
+        default_change_reason=reason,
+    )
 
 
 def _raise_row_errors(errors) -> None:
@@ -82,6 +114,7 @@ def procurement_record_create(
     _raise_row_errors(errors)
     record = ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
     record.full_clean(validate_unique=False, validate_constraints=False)
+    _audit(record, actor, _("Logged"))
     record.save()
     _attach_vouchers(record, vouchers, actor)
     return record
@@ -124,6 +157,7 @@ def procurement_record_update(
     for name, value in data.as_fields().items():
         setattr(record, name, value)
     record.full_clean(validate_unique=False, validate_constraints=False)
+    _audit(record, actor, _("Corrected"))
     record.save()
     _attach_vouchers(record, vouchers, actor)
     return record
@@ -137,6 +171,7 @@ def procurement_record_delete(*, actor, record: ProcurementRecord) -> None:
     _require_open(record)
     for voucher in record.vouchers.all():
         transaction.on_commit(lambda file=voucher.file: file.delete(save=False))
+    _audit(record, actor, _("Deleted"))
     record.delete()
 
 
@@ -194,12 +229,13 @@ def declaration_set(
         raise ValidationError(
             {"agri_total": _("The total is implausibly large; check the decimal point.")}
         )
-    declaration, _created = Declaration.objects.update_or_create(
-        budget_unit=budget_unit,
-        year=year,
-        quarter=quarter,
-        defaults={"agri_total": agri_total, "declared_by": actor},
-    )
+    declaration = Declaration.objects.filter(
+        budget_unit=budget_unit, year=year, quarter=quarter
+    ).first() or Declaration(budget_unit=budget_unit, year=year, quarter=quarter)
+    declaration.agri_total = agri_total
+    declaration.declared_by = actor
+    _audit(declaration, actor, _("Declared"))
+    declaration.save()
     logged = quarter_assistance_total(budget_unit.pk, period)
     warning = None
     if logged > agri_total:
@@ -252,12 +288,17 @@ def quarter_submit(
     submission.submitted_by = actor
     submission.submitted_at = now
     submission.full_clean(validate_unique=False, validate_constraints=False)
+    _audit(submission, actor, _("Submitted"))
     submission.save()
-    ProcurementRecord.objects.filter(
-        budget_unit=budget_unit,
-        purchased_on__range=(period.first_day, period.last_day),
-        status=ProcurementRecord.Status.RECORDED,
-    ).update(status=ProcurementRecord.Status.SUBMITTED, updated_at=now)
+    _set_quarter_status(
+        budget_unit,
+        period,
+        ProcurementRecord.Status.RECORDED,
+        ProcurementRecord.Status.SUBMITTED,
+        actor=actor,
+        reason=_("Quarter submitted"),
+        now=now,
+    )
     return submission
 
 
@@ -297,10 +338,15 @@ def quarter_reopen(
     submission.reopened_by = actor
     submission.reopened_at = now
     submission.reopen_reason = reason
+    _audit(submission, actor, _("Reopened: %(reason)s") % {"reason": reason})
     submission.save()
-    ProcurementRecord.objects.filter(
-        budget_unit=budget_unit,
-        purchased_on__range=(period.first_day, period.last_day),
-        status=ProcurementRecord.Status.SUBMITTED,
-    ).update(status=ProcurementRecord.Status.RECORDED, updated_at=now)
+    _set_quarter_status(
+        budget_unit,
+        period,
+        ProcurementRecord.Status.SUBMITTED,
+        ProcurementRecord.Status.RECORDED,
+        actor=actor,
+        reason=_("Quarter reopened: %(reason)s") % {"reason": reason},
+        now=now,
+    )
     return submission

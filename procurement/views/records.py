@@ -40,6 +40,7 @@ from ..selectors import (
     declaration_for_user,
     quota_policy_for_user,
     record_for_user,
+    record_history,
     required_share,
     submission_for_user,
     voucher_for_user,
@@ -203,7 +204,9 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(record_for_user(request.user).select_related("created_by"), pk=pk)
     vouchers = voucher_for_user(request.user).filter(record=record).select_related("uploaded_by")
     return render(
-        request, "procurement/record_detail.html", {"record": record, "vouchers": vouchers}
+        request,
+        "procurement/record_detail.html",
+        {"record": record, "vouchers": vouchers, "history": record_history(record)},
     )
 
 

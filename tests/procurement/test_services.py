@@ -355,3 +355,32 @@ def test_the_refusal_reads_in_plain_chinese(clerk, unit_a, supplier_org):
     assert errors["supplier"] == [
         "该供应商“百色市田阳区农业发展有限公司”在2026-10-09时未持有有效的帮扶产品认定。"
     ]
+
+
+def test_every_change_is_in_the_record_s_history_with_who_and_why(
+    clerk, approver, district_officer, unit_a, recognised
+):
+    from procurement.selectors import record_history
+
+    record = _ready_quarter(clerk, unit_a, recognised)
+    procurement_record_update(
+        actor=clerk,
+        record=record,
+        data=purchase(recognised, purchased_on=datetime.date(2026, 8, 8), amount=Decimal("77")),
+        as_of=AS_OF,
+    )
+    quarter_submit(actor=approver, budget_unit=unit_a, year=2026, quarter=3, as_of=AS_OF)
+    quarter_reopen(
+        actor=district_officer, budget_unit=unit_a, year=2026, quarter=3, reason="金额有误"
+    )
+    record.refresh_from_db()
+    entries = record_history(record)
+    assert [e.user for e in entries] == [district_officer, approver, clerk, clerk]
+    assert [e.reason for e in entries] == [
+        "Quarter reopened: 金额有误",
+        "Quarter submitted",
+        "Corrected",
+        "Logged",
+    ]
+    assert ("amount (yuan)", Decimal("3280.00"), Decimal("77.00")) in entries[2].changes
+    assert ("status", "submitted", "recorded") in entries[0].changes

@@ -485,3 +485,24 @@ def test_a_submitted_quarter_has_no_declaration_form(client, clerk, unit_a):
     assert "<form" not in row and "✓ Submitted" in row
     q4 = body[body.index('data-testid="quarter-4"') :]
     assert "<form" in q4[: q4.index("</tr>")]
+
+
+def test_detail_shows_the_history_in_a_bounded_number_of_queries(
+    client, clerk, logged, recognised, django_assert_max_num_queries
+):
+    from procurement.services import procurement_record_update
+
+    for amount in ("10.00", "20.00", "30.00"):
+        procurement_record_update(
+            actor=clerk,
+            record=logged,
+            data=purchase(recognised, amount=Decimal(amount)),
+            as_of=AS_OF,
+        )
+    client.force_login(clerk)
+    with django_assert_max_num_queries(10):
+        body = client.get(reverse("procurement:record_detail", args=[logged.pk])).content.decode()
+    history = body[body.index('data-testid="history"') :]
+    assert history.count("Corrected") == 3
+    assert "Logged" in history
+    assert "20.00 → 30.00" in history
