@@ -13,6 +13,7 @@ CLERK, APPROVER = Role.UNIT_CLERK, Role.UNIT_APPROVER
 urlpatterns = [
     path("records/new/", views.record_create, name="record_create"),
     path("records/", views.ledger, name="ledger"),
+    path("records/export.xlsx", views.ledger_export, name="ledger_export"),
     path("records/<int:pk>/", views.record_detail, name="record_detail"),
     path("records/<int:pk>/edit/", views.record_edit, name="record_edit"),
     path("records/<int:pk>/delete/", views.record_delete, name="record_delete"),

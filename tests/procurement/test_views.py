@@ -506,3 +506,44 @@ def test_detail_shows_the_history_in_a_bounded_number_of_queries(
     assert history.count("Corrected") == 3
     assert "Logged" in history
     assert "20.00 → 30.00" in history
+
+
+def test_the_export_holds_exactly_what_the_filters_show(
+    client, clerk, unit_a, recognised, supplier_org_2
+):
+    import io
+
+    from openpyxl import load_workbook
+
+    record(unit_a, recognised, purchased_on=datetime.date(2026, 10, 9), invoice_no="A1")
+    record(
+        unit_a,
+        recognised,
+        purchased_on=datetime.date(2026, 8, 9),
+        invoice_no="A2",
+        channel="outlet",
+    )
+    record(unit_a, recognised, purchased_on=datetime.date(2026, 8, 10), invoice_no="A3")
+    client.force_login(clerk)
+    page = client.get(reverse("procurement:ledger"), {"year": 2026, "quarter": 3})
+    assert 'data-testid="ledger-export"' in page.content.decode()
+    response = client.get(reverse("procurement:ledger_export"), {"year": 2026, "quarter": 3})
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    rows = list(sheet.iter_rows(min_row=2, values_only=True))
+    assert sorted(r[10] for r in rows) == ["A2", "A3"]
+    assert rows[0][5] == 1234.5  # the factory amount, as a number
+    assert sheet.cell(row=2, column=6).number_format == "#,##0.00"
+    assert sheet["A1"].value == "采购日期"
+
+
+def test_another_unit_s_clerk_exports_none_of_unit_a_s_records(client, clerk_b, unit_a, recognised):
+    import io
+
+    from openpyxl import load_workbook
+
+    record(unit_a, recognised)
+    client.force_login(clerk_b)
+    response = client.get(reverse("procurement:ledger_export"))
+    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    assert sheet.max_row == 1
