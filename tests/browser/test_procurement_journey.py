@@ -48,8 +48,12 @@ def test_clerk_logs_and_imports_then_the_approver_submits(
     sign_in(page, base, "unit_clerk")
     assert share_shown(page, base, quarter.year) == "0.0%"
 
+    f.SupplierFactory(name="喀什古城香馕食品有限公司")
     page.goto(f"{base}/procurement/records/new/")
-    page.select_option("#id_supplier", str(supplier_org.pk))
+    # The clerk finds the supplier by typing part of its credit code.
+    page.fill("#supplier-filter", supplier_org.credit_code[-6:])
+    assert page.input_value("#id_supplier") == str(supplier_org.pk)
+    page.wait_for_selector("#id_product option:has-text('田阳香芒')", state="attached")
     page.fill("#id_purchased_on", day)
     page.fill("#id_amount", "12,000")
     page.select_option("#id_channel", "platform_832")
