@@ -11,6 +11,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 YUAN_FORMAT = "#,##0.00"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's own limit is 1,048,576 rows; a city's year of purchases stays below it.
 MAX_EXPORT_ROWS = 1_000_000
 

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
+from portal.errors import ApplicationError
 from portal.money import MONEY_MAX_DIGITS
 from portal.periods import QUARTERS
 from products.selectors import product_for_user, supplier_for_user
@@ -209,6 +210,18 @@ def apply_service_errors(form: forms.Form, error: ValidationError) -> None:
             form.add_error(name if visible else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def call_service(form: forms.Form, service, /, **kwargs):
+    """Run a service for a submitted form: its result, or None with the refusal put on the
+    form (a field's messages beside the field, a broken rule at the top)."""
+    try:
+        return service(**kwargs)
+    except ValidationError as error:
+        apply_service_errors(form, error)
+    except ApplicationError as error:
+        form.add_error(None, error.message)
+    return None
 
 
 class LedgerFilterForm(forms.Form):

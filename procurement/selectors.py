@@ -219,3 +219,11 @@ def record_history(record: ProcurementRecord) -> list[HistoryEntry]:
             )
         )
     return entries
+
+
+def own_budget_unit(user) -> BudgetUnit | None:
+    """The budget unit a clerk or approver works for; None for anyone else."""
+    actor = actor_of(user)
+    if not actor.is_unit:
+        return None
+    return budget_unit_for_user(user).filter(pk=actor.organisation_id).first()

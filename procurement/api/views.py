@@ -21,6 +21,7 @@ from ..selectors import (
     compliance_row,
     compliance_units,
     declaration_for_user,
+    own_budget_unit,
     record_for_user,
     required_share,
 )
@@ -184,7 +185,7 @@ class ImportView(GenericAPIView):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        unit = serializer.validated_data.get("budget_unit") or _own_unit(request.user)
+        unit = serializer.validated_data.get("budget_unit") or own_budget_unit(request.user)
         if unit is None:
             raise PermissionDenied(_("Only a budget unit's clerk may import purchases."))
         limit = settings.PORTAL_MAX_UPLOAD_BYTES
@@ -207,10 +208,6 @@ class ImportView(GenericAPIView):
                 status=status.HTTP_400_BAD_REQUEST,
             )
         return Response({"created": result.created}, status=status.HTTP_201_CREATED)
-
-
-def _own_unit(user):
-    return budget_unit_for_user(user).filter(pk=actor_of(user).organisation_id).first()
 
 
 class ComplianceQuery(serializers.Serializer):

@@ -14,7 +14,6 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import (
     Case,
@@ -39,15 +38,14 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
-from portal.errors import ApplicationError
-from portal.models import Role
 from portal.money import ZERO, MoneyField
 from portal.periods import Quarter, today
 from portal.permissions import role_required
 from portal.roles import actor_of
 from portal.selectors import city_districts
 
-from ..forms import apply_service_errors
+from ..exports import XLSX, YUAN_FORMAT
+from ..forms import call_service
 from ..models import BudgetUnit, QuarterSubmission
 from ..rules import quarter_label
 from ..selectors import (
@@ -60,16 +58,11 @@ from ..selectors import (
     submission_for_user,
 )
 from ..services import quarter_reopen
-
-CITY, DISTRICT = Role.CITY_OFFICE, Role.DISTRICT_OFFICE
-CLERK, APPROVER = Role.UNIT_CLERK, Role.UNIT_APPROVER
-READERS = (CLERK, APPROVER, CITY, DISTRICT)
+from .common import CITY, DISTRICT, READERS
 
 PAGE_SIZE = 50
 YEARS_BACK = 5
 SUBMITTED = QuarterSubmission.Status.SUBMITTED
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-YUAN_FORMAT = "#,##0.00"
 SHARE_FORMAT = "0.0%"
 
 STATUS_ALL, STATUS_BELOW_QUOTA, STATUS_BELOW_LAST_YEAR, STATUS_MET = (
@@ -389,19 +382,16 @@ def quarter_reopen_page(request: HttpRequest, unit: int, year: int, quarter: int
     if request.method == "POST":
         form = ReopenForm(request.POST)
         if form.is_valid():
-            try:
-                quarter_reopen(
-                    actor=user,
-                    budget_unit=budget_unit,
-                    year=year,
-                    quarter=quarter,
-                    reason=form.cleaned_data["reason"],
-                )
-            except ValidationError as refusal:
-                apply_service_errors(form, refusal)
-            except ApplicationError as refusal:
-                error = refusal.message
-            else:
+            reopened = call_service(
+                form,
+                quarter_reopen,
+                actor=user,
+                budget_unit=budget_unit,
+                year=year,
+                quarter=quarter,
+                reason=form.cleaned_data["reason"],
+            )
+            if reopened is not None:
                 messages.success(
                     request,
                     _(

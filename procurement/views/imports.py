@@ -9,7 +9,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -18,11 +18,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.models import Role
 from portal.periods import today
 from portal.permissions import role_required
-from portal.roles import actor_of
 
+from ..exports import XLSX
 from ..imports import HEADERS, RowProblem, build_template, procurement_import
-from ..models import BudgetUnit
-from ..selectors import budget_unit_for_user
+from .common import own_unit_or_404
 
 
 class ImportForm(forms.Form):
@@ -36,27 +35,23 @@ class ImportForm(forms.Form):
     )
 
 
-def _own_unit(user) -> BudgetUnit:
-    return get_object_or_404(budget_unit_for_user(user), pk=actor_of(user).organisation_id)
-
-
 @role_required(Role.UNIT_CLERK)
 @require_GET
 def import_template(request: HttpRequest) -> FileResponse:
     """The template of api.md, pre-filled with the unit's name, with drop-downs."""
-    unit = _own_unit(request.user)
+    unit = own_unit_or_404(request.user)
     return FileResponse(
         io.BytesIO(build_template(unit)),
         as_attachment=True,
         filename="采购导入模板.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
 
 
 @role_required(Role.UNIT_CLERK)
 @require_http_methods(["GET", "POST"])
 def import_page(request: HttpRequest) -> HttpResponse:
-    unit = _own_unit(request.user)
+    unit = own_unit_or_404(request.user)
     form = ImportForm(request.POST or None, request.FILES or None)
     problems: list[RowProblem] = []
     if request.method == "POST" and form.is_valid():

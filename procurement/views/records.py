@@ -8,7 +8,7 @@ a service acts and refuses a broken rule; the view puts the refusal back on the 
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import BadRequest, ValidationError
+from django.core.exceptions import BadRequest
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -19,24 +19,22 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from portal.errors import ApplicationError
 from portal.formatting import yuan
-from portal.models import Role
 from portal.money import ZERO, quantize
 from portal.periods import QUARTERS, Quarter, today, year_bounds
 from portal.permissions import role_required
 from portal.roles import actor_of
 
-from ..exports import ledger_workbook
+from ..exports import XLSX, ledger_workbook
 from ..forms import (
     DeclarationForm,
     LedgerFilterForm,
     RecordForm,
-    apply_service_errors,
+    call_service,
     parse_year,
     product_options,
 )
-from ..models import BudgetUnit, ProcurementRecord, QuarterSubmission
+from ..models import ProcurementRecord, QuarterSubmission
 from ..selectors import (
-    budget_unit_for_user,
     compliance_rows,
     declaration_for_user,
     quota_policy_for_user,
@@ -53,20 +51,12 @@ from ..services import (
     procurement_record_update,
     quarter_submit,
 )
-
-CITY, DISTRICT = Role.CITY_OFFICE, Role.DISTRICT_OFFICE
-CLERK, APPROVER = Role.UNIT_CLERK, Role.UNIT_APPROVER
-READERS = (CLERK, APPROVER, CITY, DISTRICT)
+from .common import APPROVER, CLERK, READERS, own_unit_or_404
 
 LEDGER_PAGE_SIZE = 50
 LEDGER_YEARS_BACK = 5
 REJECTED = ProcurementRecord.Status.REJECTED
 SUBMITTED = QuarterSubmission.Status.SUBMITTED
-
-
-def _own_unit(user) -> BudgetUnit:
-    """The budget unit a clerk or approver works for."""
-    return get_object_or_404(budget_unit_for_user(user), pk=actor_of(user).organisation_id)
 
 
 def _locked(user) -> set[Quarter]:
@@ -102,23 +92,20 @@ def _record_form_response(request, form, *, title, record=None, notice=None) -> 
 @role_required(CLERK)
 @require_http_methods(["GET", "POST"])
 def record_create(request: HttpRequest) -> HttpResponse:
-    unit = _own_unit(request.user)
+    unit = own_unit_or_404(request.user)
     if request.method == "POST":
         form = RecordForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
-            try:
-                record = procurement_record_create(
-                    actor=request.user,
-                    budget_unit=unit,
-                    data=form.record_data(),
-                    vouchers=form.cleaned_data["vouchers"],
-                    as_of=today(),
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
+            record = call_service(
+                form,
+                procurement_record_create,
+                actor=request.user,
+                budget_unit=unit,
+                data=form.record_data(),
+                vouchers=form.cleaned_data["vouchers"],
+                as_of=today(),
+            )
+            if record is not None:
                 messages.success(
                     request,
                     _("Logged: %(amount)s from “%(supplier)s” on %(date)s.")
@@ -180,7 +167,7 @@ def ledger_export(request: HttpRequest) -> FileResponse:
         ledger_workbook(records),
         as_attachment=True,
         filename=f"采购台账-{today().isoformat()}.xlsx",
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX,
     )
 
 
@@ -238,21 +225,18 @@ def record_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = RecordForm(request.POST, request.FILES, user=request.user)
         if form.is_valid():
-            try:
-                record = procurement_record_update(
-                    actor=request.user,
-                    record=record,
-                    data=form.record_data(),
-                    vouchers=form.cleaned_data["vouchers"],
-                    as_of=today(),
-                )
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            except ApplicationError as error:
-                form.add_error(None, error.message)
-            else:
+            corrected = call_service(
+                form,
+                procurement_record_update,
+                actor=request.user,
+                record=record,
+                data=form.record_data(),
+                vouchers=form.cleaned_data["vouchers"],
+                as_of=today(),
+            )
+            if corrected is not None:
                 messages.success(request, _("The purchase is corrected."))
-                return redirect("procurement:record_detail", pk=record.pk)
+                return redirect("procurement:record_detail", pk=corrected.pk)
         return _record_form_response(request, form, title=title, record=record)
     form = RecordForm(user=request.user, initial=RecordForm.initial_for(record))
     notice = None
@@ -333,7 +317,7 @@ def _declaration_form(quarter: int, **kwargs) -> DeclarationForm:
 def quarters(request: HttpRequest) -> HttpResponse:
     user = request.user
     as_of = today()
-    unit = _own_unit(user)
+    unit = own_unit_or_404(user)
     year = parse_year(request.GET.get("year"), as_of.year)
     bound = bound_quarter = None
     if request.method == "POST":
@@ -343,20 +327,17 @@ def quarters(request: HttpRequest) -> HttpResponse:
         year = parse_year(request.POST.get("year"), year)
         bound = _declaration_form(bound_quarter, data=request.POST)
         if bound.is_valid():
-            try:
-                result = declaration_set(
-                    actor=user,
-                    budget_unit=unit,
-                    year=year,
-                    quarter=bound_quarter,
-                    agri_total=bound.cleaned_data["agri_total"],
-                    as_of=as_of,
-                )
-            except ValidationError as error:
-                apply_service_errors(bound, error)
-            except ApplicationError as error:
-                bound.add_error(None, error.message)
-            else:
+            result = call_service(
+                bound,
+                declaration_set,
+                actor=user,
+                budget_unit=unit,
+                year=year,
+                quarter=bound_quarter,
+                agri_total=bound.cleaned_data["agri_total"],
+                as_of=as_of,
+            )
+            if result is not None:
                 messages.success(
                     request,
                     _("The farm-products total of %(year)s, quarter %(quarter)s is %(amount)s.")
@@ -448,7 +429,7 @@ def quarter_submit_confirm(request: HttpRequest, year: int, quarter: int) -> Htt
     except ValueError as error:
         raise Http404 from error
     user = request.user
-    unit = _own_unit(user)
+    unit = own_unit_or_404(user)
     error = None
     if request.method == "POST":
         try:
