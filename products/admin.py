@@ -15,6 +15,7 @@ from portal.models import Organisation
 
 from .models import (
     ApplicationDocument,
+    ApplicationEvent,
     Certificate,
     CertificationApplication,
     CertificationScheme,
@@ -143,6 +144,34 @@ class EvaluationInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("evaluator")
+
+
+@admin.register(ApplicationEvent)
+class ApplicationEventAdmin(admin.ModelAdmin):
+    """The steps of applications: a record, never edited."""
+
+    list_display = ["at", "application", "action", "from_status", "to_status", "actor"]
+    list_filter = ["action", "to_status"]
+    list_select_related = ["application", "application__scheme", "actor"]
+    search_fields = ["application__supplier__name", "comment"]
+    readonly_fields = [
+        "application",
+        "action",
+        "from_status",
+        "to_status",
+        "actor",
+        "at",
+        "comment",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(CertificationApplication)

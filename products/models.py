@@ -217,6 +217,7 @@ class CertificationApplication(models.Model):
         DRAFT = "draft", _("Draft")
         SUBMITTED = "submitted", _("Submitted")
         UNDER_REVIEW = "under_review", _("Under review")
+        RETURNED = "returned", _("Returned for more material")
         APPROVED = "approved", _("Approved")
         REJECTED = "rejected", _("Rejected")
         WITHDRAWN = "withdrawn", _("Withdrawn")
@@ -284,6 +285,7 @@ class CertificationApplication(models.Model):
                         "draft",
                         "submitted",
                         "under_review",
+                        "returned",
                         "approved",
                         "rejected",
                         "withdrawn",
@@ -299,6 +301,40 @@ class CertificationApplication(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scheme_id} #{self.pk}"
+
+
+class ApplicationEvent(models.Model):
+    """One step of an application's life: who did what, when, from which status to which,
+    and what they said (the request for more material, the reasons of a decision)."""
+
+    application = models.ForeignKey(
+        CertificationApplication,
+        verbose_name=_("application"),
+        on_delete=models.CASCADE,
+        related_name="events",
+    )
+    action = models.CharField(_("action"), max_length=16)
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    at = models.DateTimeField(_("at"))
+    comment = models.TextField(_("comment"), blank=True)
+
+    class Meta:
+        verbose_name = _("application event")
+        verbose_name_plural = _("application events")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["application", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.application} {self.action}"
 
 
 class ApplicationDocument(models.Model):
