@@ -1,0 +1,99 @@
+"""The certification API's shapes (api.md)."""
+
+from rest_framework import serializers
+
+from ..models import (
+    ApplicationDocument,
+    Certificate,
+    CertificationApplication,
+    CertificationScheme,
+    Evaluation,
+    Product,
+    SupplierBase,
+)
+
+
+class ApplicationSerializer(serializers.ModelSerializer):
+    actions = serializers.SerializerMethodField(
+        help_text="The steps the caller may take on the application now."
+    )
+
+    class Meta:
+        model = CertificationApplication
+        fields = [
+            "id",
+            "supplier",
+            "scheme",
+            "product",
+            "base",
+            "status",
+            "standard_claimed",
+            "poverty_link",
+            "households",
+            "submitted_at",
+            "decided_at",
+            "decision_comment",
+            "actions",
+        ]
+        read_only_fields = fields
+
+    def get_actions(self, obj) -> list[str]:
+        from ..services import allowed_actions
+
+        return allowed_actions(obj, self.context["request"].user)
+
+
+class ApplicationInputSerializer(serializers.Serializer):
+    scheme = serializers.PrimaryKeyRelatedField(queryset=CertificationScheme.objects.all())
+    product = serializers.PrimaryKeyRelatedField(
+        queryset=Product.objects.all(), required=False, allow_null=True
+    )
+    base = serializers.PrimaryKeyRelatedField(
+        queryset=SupplierBase.objects.all(), required=False, allow_null=True
+    )
+    standard_claimed = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    poverty_link = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    households = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
+
+
+class DocumentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ApplicationDocument
+        fields = ["id", "kind", "file", "original_name", "content_type", "size", "sha256"]
+        read_only_fields = ["id", "original_name", "content_type", "size", "sha256"]
+        extra_kwargs = {"file": {"write_only": True}}
+
+
+class EvaluationSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Evaluation
+        fields = ["id", "evaluated_on", "score", "findings"]
+        read_only_fields = ["id"]
+
+
+class DecisionSerializer(serializers.Serializer):
+    decision = serializers.ChoiceField(choices=["approve", "reject"])
+    comment = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=5000)
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    scheme = serializers.CharField(source="scheme_id")
+
+    class Meta:
+        model = Certificate
+        fields = [
+            "id",
+            "number",
+            "scheme",
+            "supplier",
+            "product",
+            "base",
+            "valid_from",
+            "valid_until",
+            "status",
+        ]
+        read_only_fields = fields
