@@ -107,11 +107,8 @@ class UploadedFileForm(forms.ModelForm):
         upload = self.cleaned_data.get("file")
         if not isinstance(upload, UploadedFile):
             return upload  # unchanged: the stored file keeps its recorded metadata
-        facts = inspect_upload(upload)
-        self.instance.original_name = facts.original_name
-        self.instance.content_type = facts.content_type
-        self.instance.size = facts.size
-        self.instance.sha256 = facts.sha256
+        for name, value in inspect_upload(upload).as_fields().items():
+            setattr(self.instance, name, value)
         return upload
 
 

@@ -26,6 +26,15 @@ class UploadFacts:
     size: int
     sha256: str
 
+    def as_fields(self) -> dict:
+        """The metadata fields every stored upload (voucher, document) records."""
+        return {
+            "original_name": self.original_name,
+            "content_type": self.content_type,
+            "size": self.size,
+            "sha256": self.sha256,
+        }
+
 
 def sniff_content_type(upload: UploadedFile) -> str | None:
     upload.seek(0)
@@ -37,9 +46,18 @@ def sniff_content_type(upload: UploadedFile) -> str | None:
     return None
 
 
-def inspect_upload(upload: UploadedFile) -> UploadFacts:
+def inspect_upload(upload: UploadedFile, *, field: str | None = None) -> UploadFacts:
     """The facts a stored file records about itself; ValidationError for a file that is too
-    large or is not a PDF, JPEG or PNG by content."""
+    large or is not a PDF, JPEG or PNG by content (under ``field`` when one is named)."""
+    try:
+        return _inspect(upload)
+    except ValidationError as error:
+        if field is None:
+            raise
+        raise ValidationError({field: error.messages}) from error
+
+
+def _inspect(upload: UploadedFile) -> UploadFacts:
     limit = settings.PORTAL_MAX_UPLOAD_BYTES
     if upload.size > limit:
         raise ValidationError(

@@ -79,23 +79,9 @@ def _raise_row_errors(errors) -> None:
 
 def _attach_vouchers(record: ProcurementRecord, files: Iterable[UploadedFile], user) -> None:
     """Check every file before storing any, so a bad voucher leaves nothing behind."""
-    files = list(files)
-    checked = []
-    for upload in files:
-        try:
-            checked.append((upload, inspect_upload(upload)))
-        except ValidationError as error:
-            raise ValidationError({"vouchers": error.messages}) from error
+    checked = [(upload, inspect_upload(upload, field="vouchers")) for upload in files]
     for upload, facts in checked:
-        Voucher.objects.create(
-            record=record,
-            file=upload,
-            original_name=facts.original_name,
-            content_type=facts.content_type,
-            size=facts.size,
-            sha256=facts.sha256,
-            uploaded_by=user,
-        )
+        Voucher.objects.create(record=record, file=upload, uploaded_by=user, **facts.as_fields())
 
 
 @transaction.atomic

@@ -200,19 +200,9 @@ def application_document_add(
         )
     if kind not in ApplicationDocument.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of document.")})
-    try:
-        facts = inspect_upload(file)
-    except ValidationError as error:
-        raise ValidationError({"file": error.messages}) from error
+    facts = inspect_upload(file, field="file")
     return ApplicationDocument.objects.create(
-        application=application,
-        kind=kind,
-        file=file,
-        original_name=facts.original_name,
-        content_type=facts.content_type,
-        size=facts.size,
-        sha256=facts.sha256,
-        uploaded_by=actor,
+        application=application, kind=kind, file=file, uploaded_by=actor, **facts.as_fields()
     )
 
 

@@ -26,6 +26,7 @@ from products.models import (
     Supplier,
     SupplierBase,
 )
+from products.services import CERTIFICATE_PREFIX
 
 from .catalogue import SUPPLIER_ACCOUNT_KEY
 from .context import SeedContext, add_months
@@ -38,7 +39,6 @@ BATCHES = {
     "szp": (datetime.date(2024, 5, 14), datetime.date(2024, 9, 20)),
     "base": (datetime.date(2024, 4, 18), datetime.date(2024, 8, 16)),
 }
-PREFIX = {"recognition": "RZ", "szp": "SZP", "base": "JD"}
 STANDARD = {
     "recognition": "《消费帮扶产品认定工作方案》",
     "szp": "《“圳品”评价规范》",
@@ -141,7 +141,7 @@ def certificate_specs(ctx: SeedContext, suppliers: dict[str, SeededSupplier]) ->
                     periods, _statuses(periods, ctx.as_of, withdrawn), strict=True
                 ):
                     yield CertificateSpec(
-                        f"{PREFIX[scheme]}-{start.year}-{item.serial:06d}",
+                        f"{CERTIFICATE_PREFIX[scheme]}-{start.year}-{item.serial:06d}",
                         scheme,
                         seeded.supplier,
                         item.product,
