@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.models import Organisation, Region
+from portal.models import ExitReason, Organisation, Region
 from portal.money import MoneyField
 from products.models import Product
 
@@ -102,14 +102,6 @@ class Outlet(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class ExitReason(models.TextChoices):
-    QUALITY = "quality", _("Quality failure")
-    PRICE = "price", _("Prices out of line")
-    INTEGRITY = "integrity", _("Dishonest operation")
-    NO_EFFECT = "no_effect", _("No poverty-reduction effect")
-    OTHER = "other", _("Other")
 
 
 class OutletStatusChange(models.Model):

@@ -18,6 +18,7 @@ from .models import (
     ROLE_ORGANISATION_KIND,
     DistrictPairing,
     Membership,
+    Notification,
     Organisation,
     Region,
     Role,
@@ -309,3 +310,13 @@ class MembershipAdmin(admin.ModelAdmin):
     @admin.display(description=_("kind"), ordering="organisation__kind")
     def organisation_kind(self, obj: Membership) -> str:
         return obj.organisation.get_kind_display()
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "recipient", "title", "read_at"]
+    list_filter = ["read_at"]
+    search_fields = ["title", "recipient__username"]
+    list_select_related = ["recipient"]
+    autocomplete_fields = ["recipient"]
+    readonly_fields = ["created_at"]

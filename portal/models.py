@@ -249,3 +249,40 @@ class Membership(models.Model):
                         % {"role": Role(self.role).label, "kind": expected.label}
                     }
                 )
+
+
+class ExitReason(models.TextChoices):
+    """Why a product, base, certificate or outlet is suspended or removed (动态退出): quality
+    failures, prices out of line, dishonest operation, no poverty-reduction effect."""
+
+    QUALITY = "quality", _("Quality failure")
+    PRICE = "price", _("Prices out of line")
+    INTEGRITY = "integrity", _("Dishonest operation")
+    NO_EFFECT = "no_effect", _("No poverty-reduction effect")
+    OTHER = "other", _("Other")
+
+
+class Notification(models.Model):
+    """A message to one user in the portal (站内通知): an application moved, a certificate is
+    about to expire, a test failed. Mail is sent beside it through Django's mail backend."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("message"), blank=True)
+    link = models.CharField(_("link"), max_length=255, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["recipient", "read_at", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.title

@@ -68,6 +68,10 @@ MENU: tuple[Group, ...] = (
             Entry("reporting:reports", _("Quarterly reports"), OFFICES),
         ),
     ),
+    Group(
+        _("Messages"),
+        (Entry("notifications", _("Notifications"), tuple(Role)),),
+    ),
 )
 
 

@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 from django.contrib.auth import views as auth_views
+from django.core.paginator import Paginator
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import require_GET, require_POST
 
 from .models import Role
+from .notifications import notification_for_user, notifications_mark_read
 from .permissions import role_required
+
+NOTIFICATION_PAGE_SIZE = 30
 
 
 class LoginView(auth_views.LoginView):
@@ -49,3 +55,34 @@ def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
         },
         status=403,
     )
+
+
+@role_required(*Role)
+@require_GET
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The signed-in user's notifications, newest first, unread ones marked."""
+    mine = notification_for_user(request.user)
+    page = Paginator(mine, NOTIFICATION_PAGE_SIZE).get_page(request.GET.get("page"))
+    unread = mine.filter(read_at__isnull=True).count()
+    return render(request, "portal/notifications.html", {"page": page, "unread": unread})
+
+
+@role_required(*Role)
+@require_POST
+def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
+    """Mark one notification read and follow its link (a local one only)."""
+    notification = notification_for_user(request.user).filter(pk=pk).first()
+    if notification is None:
+        return redirect("notifications")
+    notifications_mark_read(user=request.user, ids=[notification.pk])
+    link = notification.link
+    if link and url_has_allowed_host_and_scheme(link, allowed_hosts={request.get_host()}):
+        return HttpResponseRedirect(link)
+    return redirect("notifications")
+
+
+@role_required(*Role)
+@require_POST
+def notifications_read_all(request: HttpRequest) -> HttpResponse:
+    notifications_mark_read(user=request.user)
+    return redirect("notifications")

@@ -20,7 +20,10 @@ from .models import (
     CertificationApplication,
     CertificationScheme,
     Evaluation,
+    ExitAction,
+    MonitoringRecord,
     Product,
+    ProductPhoto,
     Supplier,
     SupplierBase,
 )
@@ -254,3 +257,44 @@ class CertificateAdmin(admin.ModelAdmin):
     list_select_related = ["scheme", "supplier", "product", "base"]
     autocomplete_fields = ["supplier", "product", "base", "application"]
     readonly_fields = ["issued_at"]
+
+
+@admin.register(ProductPhoto)
+class ProductPhotoAdmin(CreatorStampMixin, admin.ModelAdmin):
+    form = UploadedFileForm
+    creator_field = "uploaded_by"
+    list_display = ["original_name", "product", "caption", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name", "product__name", "product__supplier__name"]
+    list_select_related = ["product", "uploaded_by"]
+    autocomplete_fields = ["product"]
+    readonly_fields = UPLOAD_METADATA_FIELDS
+
+
+@admin.register(ExitAction)
+class ExitActionAdmin(admin.ModelAdmin):
+    """Dynamic exit (动态退出) as recorded by the office's actions: a record, never edited."""
+
+    list_display = ["at", "action", "certificate", "product", "base", "reason", "actor"]
+    list_filter = ["action", "reason"]
+    list_select_related = ["certificate", "product", "base", "actor"]
+    search_fields = ["certificate__number", "product__name", "base__name", "note"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonitoringRecord)
+class MonitoringRecordAdmin(admin.ModelAdmin):
+    list_display = ["performed_on", "kind", "product", "base", "result", "proposal", "agency"]
+    list_filter = ["kind", "result", "proposal"]
+    date_hierarchy = "performed_on"
+    list_select_related = ["product", "base"]
+    search_fields = ["product__name", "base__name", "agency", "findings"]
+    autocomplete_fields = ["product", "base"]
+    readonly_fields = ["recorded_by", "recorded_at", "handled_by", "handled_at"]

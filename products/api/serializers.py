@@ -38,7 +38,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_actions(self, obj) -> list[str]:
-        from ..services import allowed_actions
+        from ..services.applications import allowed_actions
 
         return allowed_actions(obj, self.context["request"].user)
 

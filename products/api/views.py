@@ -11,9 +11,9 @@ from rest_framework.response import Response
 from portal.periods import today
 from portal.roles import actor_of
 
-from .. import services
 from ..models import Supplier
 from ..selectors import application_for_user, certificate_for_user
+from ..services import applications as services
 from . import serializers as s
 
 

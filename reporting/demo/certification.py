@@ -26,7 +26,7 @@ from products.models import (
     Supplier,
     SupplierBase,
 )
-from products.services import CERTIFICATE_PREFIX
+from products.services.applications import CERTIFICATE_PREFIX
 
 from .catalogue import SUPPLIER_ACCOUNT_KEY
 from .context import SeedContext, add_months

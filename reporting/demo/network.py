@@ -15,7 +15,8 @@ from decimal import Decimal
 
 from django.core.management.base import CommandError
 
-from outlets.models import ExitReason, Outlet
+from outlets.models import Outlet
+from portal.models import ExitReason
 
 from .context import PERIOD_START, SeedContext, random_day, weighted_pick
 from .places import (

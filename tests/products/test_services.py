@@ -14,7 +14,7 @@ from products.models import (
     CertificationApplication,
     CertificationScheme,
 )
-from products.services import (
+from products.services.applications import (
     TRANSITIONS,
     add_months,
     allowed_actions,

@@ -24,7 +24,7 @@ from portal.models import Role
 from portal.roles import actor_of
 from portal.uploads import inspect_upload
 
-from .models import (
+from ..models import (
     ApplicationDocument,
     ApplicationEvent,
     Certificate,
