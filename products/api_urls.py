@@ -1,14 +1,14 @@
 from django.urls import include, path
 from rest_framework.routers import SimpleRouter
 
-from .api import catalogue, suppliers, views
+from .api import catalogue, oversight, suppliers, views
 
 router = SimpleRouter()
 router.register(
     "certifications/applications", views.ApplicationViewSet, basename="certification-application"
 )
 router.register("certifications/certificates", views.CertificateViewSet, basename="certificate")
-for prefix, viewset, basename in (*suppliers.routes, *catalogue.routes):
+for prefix, viewset, basename in (*suppliers.routes, *catalogue.routes, *oversight.routes):
     router.register(prefix, viewset, basename=basename)
 
 urlpatterns = [path("", include(router.urls))]
