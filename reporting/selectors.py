@@ -6,6 +6,7 @@ from django.db.models.functions import Coalesce
 
 from outlets.selectors import outlet_for_user
 from portal.money import ZERO
+from portal.notifications import notification_for_user
 from portal.periods import Quarter, year_bounds
 from portal.roles import actor_of
 from procurement.models import ProcurementRecord
@@ -17,7 +18,7 @@ from procurement.selectors import (
     record_for_user,
     submission_for_user,
 )
-from products.models import Certificate, CertificationApplication, Product
+from products.models import Certificate, CertificationApplication, Product, Supplier
 from products.selectors import application_for_user, certificate_for_user, product_for_user
 
 from .models import ReportRun
@@ -88,7 +89,15 @@ def home_figures(*, user, as_of) -> dict:
             figures["assistance_total"] / figures["target"] if figures["target"] else None
         )
         figures["outlets_active"] = outlet_for_user(user).filter(status="active").count()
+    figures["unread_notifications"] = (
+        notification_for_user(user).filter(read_at__isnull=True).count()
+    )
     if actor.is_supplier:
+        figures["supplier_status"] = (
+            Supplier.objects.filter(pk=actor.organisation_id)
+            .values_list("status", flat=True)
+            .first()
+        )
         figures["products"] = (
             product_for_user(user)
             .filter(supplier_id=actor.organisation_id)

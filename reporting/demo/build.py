@@ -31,6 +31,7 @@ from .codes import CreditCodes
 from .context import SeedContext
 from .network import seed_outlets
 from .outlet_activity import Inspector, seed_outlet_activity
+from .oversight import seed_oversight
 from .purchases import open_quarter_of_unit_a, seed_records
 from .quarters import seed_declarations, seed_policies, seed_submissions, seed_targets
 from .supply import seed_suppliers
@@ -90,6 +91,7 @@ def _build(ctx: SeedContext) -> int:
         reviewer=users["reviewer"],
         authors={supplier.pk: users["supplier"].pk, supplier_2.pk: users["supplier_2"].pk},
     )
+    seed_oversight(ctx, office_id=users["city_office"].pk, reviewer_id=users["reviewer"].pk)
     seed_policies(ctx)
     clerks = {unit_a.pk: users["unit_clerk"].pk, unit_b.pk: users["unit_clerk_2"].pk}
     seed_records(ctx, unit_rows, unit_a=unit_a, clerks=clerks)

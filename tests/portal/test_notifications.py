@@ -74,3 +74,19 @@ def test_the_list_runs_a_bounded_number_of_queries(client, supplier, django_asse
     client.force_login(supplier)
     with django_assert_max_num_queries(8):
         assert client.get(reverse("notifications")).status_code == 200
+
+
+def test_home_points_to_unread_notifications_and_a_pending_registration(
+    client, supplier, supplier_org
+):
+    client.force_login(supplier)
+    page = client.get(reverse("reporting:home")).content.decode()
+    assert 'data-testid="unread-notifications"' not in page
+    assert 'data-testid="awaiting-activation"' not in page
+
+    notify(recipients=[supplier], title="申请已受理")
+    supplier_org.status = "pending"
+    supplier_org.save()
+    page = client.get(reverse("reporting:home")).content.decode()
+    assert 'data-testid="unread-notifications"' in page
+    assert 'data-testid="awaiting-activation"' in page
