@@ -1,5 +1,6 @@
 """The certification API's shapes (api.md)."""
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..models import (
@@ -65,10 +66,37 @@ class DocumentSerializer(serializers.ModelSerializer):
 
 
 class EvaluationSerializer(serializers.ModelSerializer):
+    """An on-site evaluation: ``score`` (0–100) alone, or ``items`` (checklist item code →
+    points, every item of the scheme's checklist) whose sum becomes the score."""
+
+    score = serializers.DecimalField(
+        max_digits=5, decimal_places=2, min_value=0, max_value=100, required=False
+    )
+    items = serializers.DictField(
+        child=serializers.DecimalField(max_digits=5, decimal_places=2),
+        required=False,
+        help_text="Points per checklist item code (products.reference_data.CHECKLISTS).",
+    )
+
     class Meta:
         model = Evaluation
-        fields = ["id", "evaluated_on", "score", "findings"]
+        fields = ["id", "evaluated_on", "score", "findings", "items"]
         read_only_fields = ["id"]
+
+    def validate(self, attrs):
+        if attrs.get("score") is None and not attrs.get("items"):
+            raise serializers.ValidationError(
+                {"score": _("Give the score or the checklist items.")}
+            )
+        return attrs
+
+
+class ApplicationUpdateSerializer(serializers.Serializer):
+    """What the supplier may change on its draft or returned application."""
+
+    standard_claimed = serializers.CharField(max_length=128, required=False, allow_blank=True)
+    poverty_link = serializers.CharField(max_length=5000, required=False, allow_blank=True)
+    households = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)
 
 
 class DecisionSerializer(serializers.Serializer):

@@ -19,6 +19,7 @@ from . import serializers as s
 
 class ApplicationViewSet(
     mixins.ListModelMixin,
+    mixins.UpdateModelMixin,
     mixins.RetrieveModelMixin,
     mixins.CreateModelMixin,
     viewsets.GenericViewSet,
@@ -28,6 +29,7 @@ class ApplicationViewSet(
 
     serializer_class = s.ApplicationSerializer
     filterset_fields = ["scheme", "status", "supplier"]
+    http_method_names = ["get", "post", "patch", "head", "options"]
 
     def get_queryset(self):
         return application_for_user(self.request.user).order_by("-created_at", "-pk")
@@ -48,6 +50,23 @@ class ApplicationViewSet(
             actor=request.user, supplier=supplier, **values.validated_data
         )
         return self._respond(application, status.HTTP_201_CREATED)
+
+    @extend_schema(request=s.ApplicationUpdateSerializer, responses={200: s.ApplicationSerializer})
+    def partial_update(self, request, *args, **kwargs):
+        """The supplier completes its draft, or an application returned for more material."""
+        values = s.ApplicationUpdateSerializer(data=request.data, partial=True)
+        values.is_valid(raise_exception=True)
+        application = self.get_object()
+        current = {
+            "standard_claimed": application.standard_claimed,
+            "poverty_link": application.poverty_link,
+            "households": application.households,
+        }
+        return self._respond(
+            services.application_update(
+                actor=request.user, application=application, **{**current, **values.validated_data}
+            )
+        )
 
     @extend_schema(request=s.DocumentSerializer, responses={201: s.DocumentSerializer})
     @action(detail=True, methods=["post"], parser_classes=[MultiPartParser])

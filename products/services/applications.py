@@ -11,16 +11,20 @@ from __future__ import annotations
 
 import calendar
 import datetime
-from decimal import Decimal
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.errors import ApplicationError
 from portal.models import Role
+from portal.notifications import members_of, members_with_role, notify
 from portal.roles import actor_of
 from portal.uploads import inspect_upload
 
@@ -35,8 +39,10 @@ from ..models import (
     Supplier,
     SupplierBase,
 )
+from ..reference_data import CHECKLISTS
 
 Status = CertificationApplication.Status
+Kind = ApplicationDocument.Kind
 
 # The application's life, in one table: action → (statuses it starts from, status it leads to,
 # roles that may take it). Approved, rejected and withdrawn are final: a new attempt is a new
@@ -58,6 +64,8 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[Role]]] = {
     "reject": (frozenset({Status.UNDER_REVIEW}), Status.REJECTED, frozenset({Role.REVIEWER})),
 }
 OPEN_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RETURNED})
+# The supplier may change its application's facts and documents only while it holds it.
+EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
 # Schemes whose standard is checked on site (圳品, bases): no approval without an evaluation.
 ON_SITE_SCHEMES = frozenset({CertificationScheme.Code.SZP, CertificationScheme.Code.BASE})
 CERTIFICATE_PREFIX = {
@@ -65,6 +73,88 @@ CERTIFICATE_PREFIX = {
     CertificationScheme.Code.SZP: "SZP",
     CertificationScheme.Code.BASE: "JD",
 }
+
+
+# What each scheme needs before an application may be submitted: the facts it must state and
+# the documents it must carry. 帮扶产品认定 rests on the product's link to poor households
+# (联农带贫) and on a registered business; 圳品 is judged against the standard claimed, backed by
+# a quality test report; 基地认定 against the standard the base keeps, for a registered business.
+REQUIREMENTS: dict[str, tuple[str, ...]] = {
+    CertificationScheme.Code.RECOGNITION: ("poverty_link", "households", Kind.LICENCE),
+    CertificationScheme.Code.SZP: ("standard_claimed", Kind.TEST_REPORT),
+    CertificationScheme.Code.BASE: ("standard_claimed", Kind.LICENCE),
+}
+REQUIREMENT_LABELS = {
+    "poverty_link": gettext_lazy("how the product lifts poor households"),
+    "households": gettext_lazy("the number of households linked (more than 0)"),
+    "standard_claimed": gettext_lazy("the standard claimed"),
+    Kind.LICENCE: gettext_lazy("a business licence document"),
+    Kind.TEST_REPORT: gettext_lazy("a quality test report document"),
+}
+DOCUMENT_REQUIREMENTS = frozenset({Kind.LICENCE, Kind.TEST_REPORT})
+
+
+@dataclass(frozen=True)
+class RequirementCheck:
+    code: str
+    label: str
+    is_document: bool
+    met: bool
+
+
+def requirement_checks(
+    application: CertificationApplication, *, document_kinds: set[str] | None = None
+) -> list[RequirementCheck]:
+    """Each requirement of the application's scheme, met or not. ``document_kinds`` spares a
+    query when the caller has the documents in hand."""
+    if document_kinds is None:
+        document_kinds = set(application.documents.values_list("kind", flat=True))
+    checks = []
+    for code in REQUIREMENTS[application.scheme_id]:
+        if code in DOCUMENT_REQUIREMENTS:
+            met = code in document_kinds
+        elif code == "households":
+            met = (application.households or 0) > 0
+        else:
+            met = bool((getattr(application, code) or "").strip())
+        checks.append(
+            RequirementCheck(
+                code=code,
+                label=str(REQUIREMENT_LABELS[code]),
+                is_document=code in DOCUMENT_REQUIREMENTS,
+                met=met,
+            )
+        )
+    return checks
+
+
+def missing_requirements(
+    application: CertificationApplication, *, document_kinds: set[str] | None = None
+) -> list[str]:
+    """The labels of what the scheme still needs, in the table's order (empty when complete)."""
+    return [
+        check.label
+        for check in requirement_checks(application, document_kinds=document_kinds)
+        if not check.met
+    ]
+
+
+def application_link(application: CertificationApplication) -> str:
+    return reverse("products:application_detail", args=[application.pk])
+
+
+def _subject_name(application: CertificationApplication) -> str:
+    subject = application.product if application.product_id else application.base
+    return subject.name if subject is not None else ""
+
+
+def _notify_supplier(application: CertificationApplication, *, title: str, body: str = "") -> None:
+    notify(
+        recipients=members_of(application.supplier_id),
+        title=title,
+        body=body,
+        link=application_link(application),
+    )
 
 
 def allowed_actions(application: CertificationApplication, user) -> list[str]:
@@ -124,6 +214,31 @@ def _locked(application: CertificationApplication) -> CertificationApplication:
     return CertificationApplication.objects.select_for_update().get(pk=application.pk)
 
 
+def _check_facts(*, households: int) -> None:
+    if households is None or households < 0:
+        raise ValidationError({"households": _("The number may not be negative.")})
+
+
+def _check_subject_open(subject: Product | SupplierBase) -> None:
+    """Only a product still listed, or a base still active, can be certified: one suspended or
+    exited under dynamic exit (动态退出) must be reinstated first."""
+    if isinstance(subject, Product):
+        if subject.status != Product.Status.LISTED:
+            raise ValidationError(
+                {
+                    "product": _("“%(name)s” is not listed (%(status)s): it cannot apply.")
+                    % {"name": subject.name, "status": subject.get_status_display()}
+                }
+            )
+    elif subject.status != SupplierBase.Status.ACTIVE:
+        raise ValidationError(
+            {
+                "base": _("“%(name)s” is not active (%(status)s): it cannot apply.")
+                % {"name": subject.name, "status": subject.get_status_display()}
+            }
+        )
+
+
 @transaction.atomic
 def application_create(
     *,
@@ -136,8 +251,10 @@ def application_create(
     poverty_link: str = "",
     households: int = 0,
 ) -> CertificationApplication:
-    """A supplier drafts an application for one of its own products or bases; one open
-    application per subject and scheme at a time."""
+    """A supplier drafts an application for one of its own listed products or active bases;
+    one open application per subject and scheme at a time. A draft may still lack what the
+    scheme needs (``REQUIREMENTS``): that is checked on submission. A supplier not yet active
+    may prepare drafts."""
     _own_supplier(actor, supplier)
     wants_base = scheme.subject == CertificationScheme.Subject.BASE
     subject = base if wants_base else product
@@ -151,8 +268,8 @@ def application_create(
         )
     if subject.supplier_id != supplier.pk:
         raise PermissionDenied(_("Only the supplier itself may do this."))
-    if households < 0:
-        raise ValidationError({"households": _("The number may not be negative.")})
+    _check_subject_open(subject)
+    _check_facts(households=households)
     open_one = CertificationApplication.objects.filter(
         scheme=scheme,
         status__in=OPEN_STATUSES,
@@ -184,6 +301,49 @@ def application_create(
 
 
 @transaction.atomic
+def application_update(
+    *,
+    actor,
+    application: CertificationApplication,
+    standard_claimed: str,
+    poverty_link: str,
+    households: int,
+) -> CertificationApplication:
+    """The supplier corrects or completes its application while it holds it (a draft, or one
+    returned for more material). The subject (product or base) and scheme stay: another
+    subject is another application."""
+    application = _locked(application)
+    _own_supplier(actor, application.supplier)
+    if application.status not in EDITABLE_STATUSES:
+        raise ApplicationError(
+            _("An application that is “%(status)s” can no longer be changed.")
+            % {"status": application.get_status_display()}
+        )
+    _check_facts(households=households)
+    values = {
+        "standard_claimed": (standard_claimed or "").strip(),
+        "poverty_link": (poverty_link or "").strip(),
+        "households": households,
+    }
+    changed = [name for name, value in values.items() if getattr(application, name) != value]
+    if not changed:
+        return application
+    for name, value in values.items():
+        setattr(application, name, value)
+    application.full_clean()
+    application.save(update_fields=changed)
+    ApplicationEvent.objects.create(
+        application=application,
+        action="edit",
+        from_status=application.status,
+        to_status=application.status,
+        actor=actor,
+        at=timezone.now(),
+    )
+    return application
+
+
+@transaction.atomic
 def application_document_add(
     *, actor, application: CertificationApplication, kind: str, file: UploadedFile
 ) -> ApplicationDocument:
@@ -191,7 +351,7 @@ def application_document_add(
     application it is preparing or completing."""
     application = _locked(application)
     _own_supplier(actor, application.supplier)
-    if application.status not in (Status.DRAFT, Status.RETURNED):
+    if application.status not in EDITABLE_STATUSES:
         raise ApplicationError(
             _(
                 "Documents can be added to a draft or to an application "
@@ -208,15 +368,48 @@ def application_document_add(
 
 @transaction.atomic
 def application_submit(*, actor, application: CertificationApplication):
-    """Submit a draft, or resubmit an application returned for more material, with at least
-    one document (the business licence or a test report)."""
+    """Submit a draft, or resubmit an application returned for more material, once it holds
+    what its scheme needs (``REQUIREMENTS``); only an active supplier (activated by the city
+    office, not suspended) may submit. The reviewers are told."""
     application = _locked(application)
     _own_supplier(actor, application.supplier)
-    if application.status in TRANSITIONS["submit"][0] and not application.documents.exists():
-        raise ApplicationError(_("Attach at least one document before submitting."))
+    if application.status in TRANSITIONS["submit"][0]:
+        supplier = application.supplier
+        if supplier.status != Supplier.Status.ACTIVE:
+            raise ApplicationError(
+                _(
+                    "Your supplier account is “%(status)s”: you may prepare drafts, but only "
+                    "an active supplier may submit. The city coordination office activates "
+                    "accounts."
+                )
+                % {"status": supplier.get_status_display()}
+            )
+        missing = missing_requirements(application)
+        if missing:
+            raise ApplicationError(
+                _("Before submitting, add what %(scheme)s needs: %(missing)s.")
+                % {"scheme": application.scheme.name, "missing": _("; ").join(missing)}
+            )
+    resubmission = application.status == Status.RETURNED
     _move(application, action="submit", actor=actor)
     application.submitted_at = timezone.now()
     application.save(update_fields=["submitted_at"])
+    values = {
+        "scheme": application.scheme.name,
+        "subject": _subject_name(application),
+        "supplier": application.supplier.name,
+    }
+    title = (
+        _("Resubmitted with more material: %(scheme)s application for “%(subject)s”")
+        if resubmission
+        else _("New %(scheme)s application to review: “%(subject)s”")
+    ) % values
+    notify(
+        recipients=members_with_role(Role.REVIEWER),
+        title=title,
+        body=_("%(supplier)s submitted its %(scheme)s application for “%(subject)s”.") % values,
+        link=application_link(application),
+    )
     return application
 
 
@@ -230,21 +423,84 @@ def application_withdraw(*, actor, application: CertificationApplication):
 
 @transaction.atomic
 def application_review(*, actor, application: CertificationApplication):
-    """A reviewer takes a submitted application under review."""
+    """A reviewer takes a submitted application under review; the supplier is told."""
     application = _locked(application)
     _move(application, action="review", actor=actor)
     application.reviewer = actor
     application.save(update_fields=["reviewer"])
+    _notify_supplier(
+        application,
+        title=_("Your %(scheme)s application for “%(subject)s” is under review")
+        % {"scheme": application.scheme.name, "subject": _subject_name(application)},
+        body=_("A reviewer has taken up your application; you will hear of each next step."),
+    )
     return application
 
 
 @transaction.atomic
 def application_return(*, actor, application: CertificationApplication, request: str):
-    """The reviewer sends the application back to the supplier asking for more material."""
+    """The reviewer sends the application back to the supplier asking for more material; the
+    supplier is told what is asked."""
     request = (request or "").strip()
     if not request:
         raise ValidationError({"comment": _("Say what material is missing.")})
-    return _move(_locked(application), action="return", actor=actor, comment=request)
+    application = _move(_locked(application), action="return", actor=actor, comment=request)
+    _notify_supplier(
+        application,
+        title=_("More material needed: your %(scheme)s application for “%(subject)s”")
+        % {"scheme": application.scheme.name, "subject": _subject_name(application)},
+        body=_("The reviewer asks: %(request)s") % {"request": request},
+    )
+    return application
+
+
+def checklist_of(scheme_code: str) -> tuple[tuple[str, str, int], ...]:
+    """The on-site checklist of a scheme: (item code, label, maximum points)."""
+    return CHECKLISTS.get(scheme_code, ())
+
+
+def _as_points(value) -> Decimal | None:
+    try:
+        points = value if isinstance(value, Decimal) else Decimal(str(value).strip())
+    except (InvalidOperation, ValueError):
+        return None
+    return points if points.is_finite() else None
+
+
+def plain_points(value: Decimal) -> str:
+    """20.00 → "20", 22.50 → "22.5": how a checklist score is stored and shown."""
+    return f"{value.normalize():f}"
+
+
+def _checklist_scores(scheme_code: str, items: dict) -> tuple[dict[str, str], Decimal]:
+    """Check each item's points against the scheme's checklist (every item scored, each between
+    0 and its maximum, no unknown item) and return them with their sum."""
+    checklist = {code: (label, maximum) for code, label, maximum in checklist_of(scheme_code)}
+    unknown = sorted(str(code) for code in items if code not in checklist)
+    if unknown:
+        raise ValidationError(
+            {
+                "items": _("Not on this scheme's checklist: %(codes)s.")
+                % {"codes": ", ".join(unknown)}
+            }
+        )
+    errors, scores, total = [], {}, Decimal(0)
+    for code, (label, maximum) in checklist.items():
+        if code not in items or items[code] in (None, ""):
+            errors.append(_("Score “%(item)s”.") % {"item": label})
+            continue
+        points = _as_points(items[code])
+        if points is None or not Decimal(0) <= points <= maximum or points != round(points, 2):
+            errors.append(
+                _("“%(item)s” takes between 0 and %(max)s points.")
+                % {"item": label, "max": maximum}
+            )
+            continue
+        scores[code] = plain_points(points)
+        total += points
+    if errors:
+        raise ValidationError({"items": errors})
+    return scores, total
 
 
 @transaction.atomic
@@ -253,11 +509,14 @@ def evaluation_record(
     actor,
     application: CertificationApplication,
     evaluated_on: datetime.date,
-    score: Decimal,
+    score: Decimal | None = None,
     findings: str = "",
+    items: dict | None = None,
     as_of: datetime.date,
 ) -> Evaluation:
-    """The reviewer records an on-site evaluation of an application under review."""
+    """The reviewer records an on-site evaluation of an application under review: a score out
+    of 100, or the points of each item of the scheme's checklist (``CHECKLISTS``, 《“圳品”评价
+    规范》 and the bases' "四个统一"), whose sum is then the score."""
     application = _locked(application)
     if actor_of(actor).role != Role.REVIEWER:
         raise PermissionDenied(_("Your role may not take this step."))
@@ -266,7 +525,19 @@ def evaluation_record(
     errors = {}
     if evaluated_on > as_of:
         errors["evaluated_on"] = _("The evaluation date is in the future.")
-    if score is None or not Decimal(0) <= score <= Decimal(100):
+    scores: dict[str, str] = {}
+    if items:
+        try:
+            scores, total = _checklist_scores(application.scheme_id, items)
+        except ValidationError as error:
+            errors.update(error.message_dict)
+        else:
+            if score is not None and Decimal(score) != total:
+                errors["score"] = _(
+                    "The score must be the sum of the checklist's points (%(total)s)."
+                ) % {"total": plain_points(total)}
+            score = total
+    elif score is None or not Decimal(0) <= score <= Decimal(100):
         errors["score"] = _("The score is between 0 and 100.")
     if errors:
         raise ValidationError(errors)
@@ -275,6 +546,7 @@ def evaluation_record(
         evaluated_on=evaluated_on,
         score=score,
         findings=findings,
+        items=scores,
         evaluator=actor,
     )
 
@@ -330,11 +602,17 @@ def application_decide(
     application.decided_at = timezone.now()
     application.decision_comment = comment
     application.save(update_fields=["decided_at", "decision_comment"])
+    values = {"scheme": application.scheme.name, "subject": _subject_name(application)}
     if decision == "reject":
+        _notify_supplier(
+            application,
+            title=_("Your %(scheme)s application for “%(subject)s” is rejected") % values,
+            body=_("The reasons: %(reasons)s") % {"reasons": comment},
+        )
         return None
     # One number at a time per scheme: lock the scheme row while the next number is taken.
     scheme = CertificationScheme.objects.select_for_update().get(pk=application.scheme_id)
-    return Certificate.objects.create(
+    certificate = Certificate.objects.create(
         number=next_certificate_number(scheme, as_of.year),
         scheme=scheme,
         supplier_id=application.supplier_id,
@@ -344,3 +622,14 @@ def application_decide(
         valid_from=as_of,
         valid_until=add_months(as_of, scheme.validity_months) - datetime.timedelta(days=1),
     )
+    _notify_supplier(
+        application,
+        title=_("Approved: your %(scheme)s application for “%(subject)s”") % values,
+        body=_("Certificate %(number)s is valid from %(start)s to %(end)s.")
+        % {
+            "number": certificate.number,
+            "start": certificate.valid_from.isoformat(),
+            "end": certificate.valid_until.isoformat(),
+        },
+    )
+    return certificate

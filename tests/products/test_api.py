@@ -32,7 +32,14 @@ def mango(supplier_org):
 
 def drafted(supplier, mango) -> dict:
     response = api_for(supplier).post(
-        APPS, {"scheme": "szp", "product": mango.pk, "households": 120}, format="json"
+        APPS,
+        {
+            "scheme": "szp",
+            "product": mango.pk,
+            "standard_claimed": "《“圳品”评价规范》",
+            "households": 120,
+        },
+        format="json",
     )
     assert response.status_code == 201, response.json()
     return response.json()
@@ -143,3 +150,93 @@ def test_the_list_runs_a_bounded_number_of_queries(reviewer, size, django_assert
         )
     with django_assert_max_num_queries(5):
         assert api_for(reviewer).get(APPS).json()["count"] == size
+
+
+def _upload(api, url, kind):
+    upload = SimpleUploadedFile(f"{kind}.pdf", PDF, content_type="application/pdf")
+    response = api.post(f"{url}documents/", {"kind": kind, "file": upload}, format="multipart")
+    assert response.status_code == 201, response.json()
+
+
+def test_a_szp_application_with_a_licence_only_is_refused_naming_the_test_report(supplier, mango):
+    application = drafted(supplier, mango)
+    url = f"{APPS}{application['id']}/"
+    api = api_for(supplier)
+    _upload(api, url, "licence")
+    response = api.post(f"{url}submit/")
+    assert response.status_code == 400
+    assert "quality test report" in response.json()["non_field_errors"][0]
+    _upload(api, url, "test_report")
+    assert api.post(f"{url}submit/").json()["status"] == "submitted"
+
+
+def test_the_supplier_completes_its_draft_by_patch_and_no_one_else_may(
+    supplier, supplier_2, reviewer, mango
+):
+    response = api_for(supplier).post(
+        APPS, {"scheme": "recognition", "product": mango.pk}, format="json"
+    )
+    url = f"{APPS}{response.json()['id']}/"
+    response = api_for(supplier).patch(
+        url, {"poverty_link": "订单农业，保底收购", "households": 42}, format="json"
+    )
+    assert response.status_code == 200, response.json()
+    assert (response.json()["households"], response.json()["poverty_link"]) == (
+        42,
+        "订单农业，保底收购",
+    )
+    assert api_for(supplier_2).patch(url, {"households": 1}, format="json").status_code == 404
+    assert api_for(reviewer).patch(url, {"households": 1}, format="json").status_code == 403
+    assert api_for(supplier).put(url, {"households": 1}, format="json").status_code == 405
+
+
+def _under_review(supplier, reviewer, mango) -> str:
+    application = drafted(supplier, mango)
+    url = f"{APPS}{application['id']}/"
+    _upload(api_for(supplier), url, "test_report")
+    api_for(supplier).post(f"{url}submit/")
+    api_for(reviewer).post(f"{url}review/")
+    return url
+
+
+def test_an_evaluation_scored_item_by_item(supplier, reviewer, mango):
+    url = _under_review(supplier, reviewer, mango)
+    items = {"standard": 30, "testing": 24, "process": 18, "packaging": "13.5", "traceability": 9}
+    response = api_for(reviewer).post(
+        f"{url}evaluations/",
+        {"evaluated_on": "2026-01-05", "items": items, "findings": "合格"},
+        format="json",
+    )
+    assert response.status_code == 201, response.json()
+    assert response.json()["score"] == "94.50"
+    assert response.json()["items"]["packaging"] == "13.50"
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"items": {"standard": 31}}, "items"),
+        ({"items": {"nonsense": 1}}, "items"),
+        (
+            {
+                "items": {
+                    "standard": 30,
+                    "testing": 25,
+                    "process": 20,
+                    "packaging": 15,
+                    "traceability": 10,
+                },
+                "score": "99",
+            },
+            "score",
+        ),
+        ({"findings": "no score at all"}, "score"),
+    ],
+)
+def test_an_evaluation_that_does_not_add_up_is_a_400(supplier, reviewer, mango, body, field):
+    url = _under_review(supplier, reviewer, mango)
+    response = api_for(reviewer).post(
+        f"{url}evaluations/", {"evaluated_on": "2026-01-05", **body}, format="json"
+    )
+    assert response.status_code == 400
+    assert field in response.json()
