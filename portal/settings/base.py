@@ -7,6 +7,7 @@ Nothing here is unsafe by default: DEBUG is off and there is no secret key.
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -139,6 +140,12 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "The public contract of the consumption-assistance portal.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Several models have a ``status`` or ``category``: name each enum after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "SupplierStatusEnum": "products.models.Supplier.Status",
+        "ProductStatusEnum": "products.models.Product.Status",
+        "ProductCategoryEnum": "products.models.ProductCategory",
+    },
 }
 
 # Celery: with no broker configured, tasks run eagerly in-process (the embedded
@@ -158,7 +165,14 @@ CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE: dict = {
+    # Expire certificates past their validity and warn suppliers 60 and 30 days
+    # ahead, every night at 01:30 in CELERY_TIMEZONE (Asia/Shanghai), before anyone logs in.
+    "products-certificates-daily": {
+        "task": "products.certificates_daily",
+        "schedule": crontab(hour=1, minute=30),
+    },
+}
 
 LOGGING = {
     "version": 1,

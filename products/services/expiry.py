@@ -1,0 +1,141 @@
+"""The daily expiry of certificates and the warnings before it.
+
+Issue 4: "expiry is automatic (a daily Celery beat job marks expired certificates and warns
+suppliers 60 and 30 days before), renewal is a new application."
+
+Both actions take ``as_of`` (the day the job runs for) and are idempotent: running them twice
+for a day, or daily, changes nothing the second time. Their cost is a fixed number of queries
+for the status changes (bulk updates), plus the notifications themselves: one query for a
+supplier's staff (cached per run) and one insert per warned or expired certificate.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from portal.notifications import members_of, notify
+
+from ..models import Certificate
+
+VALID = Certificate.Status.VALID
+# Days before ``valid_until`` at which the supplier is warned, farthest first (issue 4).
+WARNING_THRESHOLDS: tuple[int, ...] = (60, 30)
+
+
+class _Staff:
+    """The supplier's active users, read once per supplier per run."""
+
+    def __init__(self) -> None:
+        self._cache: dict[int, list] = {}
+
+    def __call__(self, supplier_id: int) -> list:
+        if supplier_id not in self._cache:
+            self._cache[supplier_id] = list(members_of(supplier_id))
+        return self._cache[supplier_id]
+
+
+def _subject_name(certificate: Certificate) -> str:
+    subject = certificate.product or certificate.base
+    return subject.name if subject is not None else "—"
+
+
+def _candidates(queryset):
+    # Locked, so that two runs at once cannot both warn or both expire the same certificate:
+    # the second waits, then finds the rows already changed.
+    return list(
+        queryset.select_for_update(of=("self",))
+        .select_related("scheme", "product", "base")
+        .order_by("pk")
+    )
+
+
+@transaction.atomic
+def certificates_expire(*, as_of: datetime.date) -> int:
+    """Mark every valid certificate whose validity ended before ``as_of`` as expired, and tell
+    its supplier that renewal is a new application. Returns how many expired.
+
+    An expired certificate still covers purchases dated within its validity
+    (``products.selectors.COUNTING_CERTIFICATE_STATUSES``); suspended and revoked ones keep
+    their status."""
+    due = _candidates(Certificate.objects.filter(status=VALID, valid_until__lt=as_of))
+    if not due:
+        return 0
+    Certificate.objects.filter(pk__in=[c.pk for c in due]).update(status=Certificate.Status.EXPIRED)
+    staff = _Staff()
+    for certificate in due:
+        notify(
+            recipients=staff(certificate.supplier_id),
+            title=_("Certificate %(number)s has expired") % {"number": certificate.number},
+            body=_(
+                "Your %(scheme)s certificate for “%(subject)s” was valid until %(date)s. "
+                "Purchases dated after that day no longer count; to renew it, submit a new "
+                "application."
+            )
+            % {
+                "scheme": certificate.scheme.name,
+                "subject": _subject_name(certificate),
+                "date": certificate.valid_until.isoformat(),
+            },
+            link=reverse("products:certificate_detail", args=[certificate.pk]),
+        )
+    return len(due)
+
+
+def _threshold_window(threshold: int, *, as_of: datetime.date) -> Q:
+    """Certificates whose nearest threshold reached is ``threshold``: between the next nearer
+    threshold (exclusive) and this one (inclusive) days before ``valid_until``."""
+    nearer = [t for t in WARNING_THRESHOLDS if t < threshold]
+    earliest = as_of + datetime.timedelta(days=max(nearer) + 1) if nearer else as_of
+    return Q(valid_until__gte=earliest, valid_until__lte=as_of + datetime.timedelta(threshold))
+
+
+@transaction.atomic
+def certificates_warn(*, as_of: datetime.date) -> int:
+    """Warn the supplier's staff once when a valid certificate is 60 days or fewer from the end
+    of its validity, and once more at 30 days or fewer. ``Certificate.warned_days`` remembers
+    the last threshold warned, so a second run the same day (or the next) warns nobody again;
+    a certificate first seen at 25 days gets one warning, the 30-day one. Suspended, revoked
+    and expired certificates are not warned. Returns how many warnings were sent."""
+    staff = _Staff()
+    warned = 0
+    for threshold in WARNING_THRESHOLDS:
+        due = _candidates(
+            Certificate.objects.filter(
+                _threshold_window(threshold, as_of=as_of),
+                Q(warned_days__isnull=True) | Q(warned_days__gt=threshold),
+                status=VALID,
+            )
+        )
+        if not due:
+            continue
+        Certificate.objects.filter(pk__in=[c.pk for c in due]).update(warned_days=threshold)
+        for certificate in due:
+            days_left = (certificate.valid_until - as_of).days
+            notify(
+                recipients=staff(certificate.supplier_id),
+                title=ngettext(
+                    "Certificate %(number)s expires in %(days)s day",
+                    "Certificate %(number)s expires in %(days)s days",
+                    days_left,
+                )
+                % {"number": certificate.number, "days": days_left},
+                body=_(
+                    "Your %(scheme)s certificate for “%(subject)s” is valid until %(date)s. "
+                    "Renewal is a new application: submit it in time, so that the product "
+                    "stays in the catalogue and purchases keep counting."
+                )
+                % {
+                    "scheme": certificate.scheme.name,
+                    "subject": _subject_name(certificate),
+                    "date": certificate.valid_until.isoformat(),
+                },
+                link=reverse("products:certificate_detail", args=[certificate.pk]),
+            )
+            warned += 1
+    return warned
