@@ -53,8 +53,11 @@ MENU: tuple[Group, ...] = (
         _("Certification"),  # 认证申请
         (
             Entry("products:my_products", _("My products and bases"), (SUPPLIER,)),
+            Entry("products:application_create", _("New application"), (SUPPLIER,)),
             Entry("products:applications", _("Applications"), (SUPPLIER, REVIEWER, CITY)),
             Entry("products:certificates", _("Certificates"), (SUPPLIER, REVIEWER, *OFFICES)),
+            Entry("products:suppliers", _("Suppliers"), (CITY, REVIEWER, DISTRICT)),
+            Entry("products:monitoring_proposals", _("Suspension proposals"), (CITY,)),
         ),
     ),
     Group(
