@@ -5,8 +5,12 @@ them); a supplier reads its own whatever their status; offices and reviewers rea
 Applications and their documents are the supplier's and the city's business only.
 """
 
-from django.db.models import Q, QuerySet
+import datetime
+import re
 
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from portal.models import Region
 from portal.roles import actor_of
 
 from .models import (
@@ -15,6 +19,8 @@ from .models import (
     CertificationApplication,
     CertificationScheme,
     Evaluation,
+    ExitAction,
+    MonitoringRecord,
     Product,
     Supplier,
     SupplierBase,
@@ -107,12 +113,7 @@ def held_recognition(cover: dict[int, list[tuple]], supplier_id: int, day) -> bo
 # ---------------------------------------------------------------------------------------------
 # The public catalogue (名库): one rule for the page, its export, the product page and the API.
 # ---------------------------------------------------------------------------------------------
-# Imported here so the catalogue's block stays one appended piece of this shared module.
-import re  # noqa: E402
 
-from django.db.models import Exists, OuterRef, Prefetch  # noqa: E402
-
-from portal.models import Region  # noqa: E402
 
 CATALOGUE_SORTS: dict[str, tuple[str, ...]] = {
     "name": ("name", "id"),
@@ -340,11 +341,7 @@ def held_schemes(product: Product) -> list[str]:
 
 # --- Certificates pages, dynamic exit (动态退出) and monitoring --------------------------------
 # Appended as its own block (the file's import block belongs to the app's first journey).
-import datetime  # noqa: E402
 
-from django.db.models import Count  # noqa: E402
-
-from .models import ExitAction, MonitoringRecord  # noqa: E402
 
 # "Expiring soon" on the certificate list: the first warning's threshold (issue 4: 60 days).
 EXPIRING_WITHIN_DAYS = 60
@@ -429,8 +426,10 @@ def monitoring_for_user(user) -> QuerySet[MonitoringRecord]:
 
 def open_proposals(user) -> QuerySet[MonitoringRecord]:
     """Failed tests awaiting the city office's decision, oldest first."""
-    return monitoring_for_user(user).filter(proposal=MonitoringRecord.Proposal.OPEN).order_by(
-        "performed_on", "id"
+    return (
+        monitoring_for_user(user)
+        .filter(proposal=MonitoringRecord.Proposal.OPEN)
+        .order_by("performed_on", "id")
     )
 
 

@@ -1,4 +1,4 @@
-from .views import applications, catalogue, certificates, suppliers
+from .views import applications, catalogue, certificates, oversight, steps, suppliers
 
 app_name = "products"
 
@@ -6,5 +6,7 @@ urlpatterns = [
     *catalogue.urlpatterns,
     *suppliers.urlpatterns,
     *applications.urlpatterns,
+    *steps.urlpatterns,
     *certificates.urlpatterns,
+    *oversight.urlpatterns,
 ]

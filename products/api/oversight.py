@@ -36,7 +36,7 @@ from ..selectors import (
     monitoring_for_user,
     product_for_user,
 )
-from ..services import oversight
+from ..services import monitoring, oversight
 
 
 class ExitActionSerializer(serializers.ModelSerializer):
@@ -232,7 +232,7 @@ class MonitoringViewSet(
         product_id, base_id = data.pop("product"), data.pop("base")
         product = get_object_or_404(product_for_user(user), pk=product_id) if product_id else None
         base = get_object_or_404(base_for_user(user), pk=base_id) if base_id else None
-        record = oversight.monitoring_record(
+        record = monitoring.monitoring_record(
             actor=user, product=product, base=base, as_of=today(), **data
         )
         return Response(self.get_serializer(record).data, status=status.HTTP_201_CREATED)
@@ -247,12 +247,12 @@ class MonitoringViewSet(
     @extend_schema(request=DecisionNoteSerializer)
     @action(detail=True, methods=["post"])
     def accept(self, request, pk=None):
-        return self._decide(request, oversight.monitoring_proposal_accept)
+        return self._decide(request, monitoring.monitoring_proposal_accept)
 
     @extend_schema(request=DecisionNoteSerializer)
     @action(detail=True, methods=["post"])
     def dismiss(self, request, pk=None):
-        return self._decide(request, oversight.monitoring_proposal_dismiss)
+        return self._decide(request, monitoring.monitoring_proposal_dismiss)
 
 
 routes: list[tuple] = [

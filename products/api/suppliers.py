@@ -30,6 +30,7 @@ from ..selectors import (
     with_current_certifications,
 )
 from ..services import suppliers as services
+from ..services import upkeep
 from . import supplier_serializers as s
 
 WRITE_METHODS = ["get", "post", "patch", "head", "options"]
@@ -136,7 +137,7 @@ class SupplierViewSet(
         profile = {name: data[name] for name in s.PROFILE_FIELDS if name in data}
         if profile:
             current = {name: getattr(supplier, name) for name in s.PROFILE_FIELDS}
-            supplier = services.supplier_profile_update(
+            supplier = upkeep.supplier_profile_update(
                 actor=request.user, supplier=supplier, **{**current, **profile}
             )
         supplier.refresh_from_db()
@@ -161,8 +162,8 @@ class BaseViewSet(
         return base_for_user(self.request.user).order_by("supplier_id", "name", "pk")
 
     @staticmethod
-    def _data(values: dict) -> services.BaseData:
-        return services.BaseData(
+    def _data(values: dict) -> upkeep.BaseData:
+        return upkeep.BaseData(
             name=values["name"],
             region=values["region"],
             category=values["category"],
@@ -176,7 +177,7 @@ class BaseViewSet(
         values = s.BaseInputSerializer(data=request.data)
         values.is_valid(raise_exception=True)
         supplier = _writing_supplier(request, values.validated_data.get("supplier"))
-        base = services.base_create(
+        base = upkeep.base_create(
             actor=request.user, supplier=supplier, data=self._data(values.validated_data)
         )
         return Response(s.BaseSerializer(base).data, status=status.HTTP_201_CREATED)
@@ -194,7 +195,7 @@ class BaseViewSet(
         }
         values = s.BaseInputSerializer(data={**current, **_plain(request.data)})
         values.is_valid(raise_exception=True)
-        base = services.base_update(
+        base = upkeep.base_update(
             actor=request.user, base=base, data=self._data(values.validated_data)
         )
         return Response(s.BaseSerializer(base).data)
@@ -224,8 +225,8 @@ class ProductViewSet(
         return with_current_certifications(products, as_of=today())
 
     @staticmethod
-    def _data(values: dict) -> services.ProductData:
-        return services.ProductData(
+    def _data(values: dict) -> upkeep.ProductData:
+        return upkeep.ProductData(
             name=values["name"],
             category=values["category"],
             region=values["region"],
@@ -250,7 +251,7 @@ class ProductViewSet(
         values = s.ProductInputSerializer(data=request.data, user=request.user)
         values.is_valid(raise_exception=True)
         supplier = _writing_supplier(request, values.validated_data.get("supplier"))
-        product = services.product_create(
+        product = upkeep.product_create(
             actor=request.user, supplier=supplier, data=self._data(values.validated_data)
         )
         return self._respond(product, status.HTTP_201_CREATED)
@@ -277,7 +278,7 @@ class ProductViewSet(
             data={**current, **_plain(request.data)}, user=request.user
         )
         values.is_valid(raise_exception=True)
-        product = services.product_update(
+        product = upkeep.product_update(
             actor=request.user, product=product, data=self._data(values.validated_data)
         )
         return self._respond(product)

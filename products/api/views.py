@@ -14,6 +14,7 @@ from portal.roles import actor_of
 from ..models import Supplier
 from ..selectors import application_for_user, certificate_for_user
 from ..services import applications as services
+from ..services import review
 from . import serializers as s
 
 
@@ -99,7 +100,7 @@ class ApplicationViewSet(
     @action(detail=True, methods=["post"])
     def review(self, request, pk=None):
         return self._respond(
-            services.application_review(actor=request.user, application=self.get_object())
+            review.application_review(actor=request.user, application=self.get_object())
         )
 
     @extend_schema(request=s.ReturnSerializer)
@@ -108,7 +109,7 @@ class ApplicationViewSet(
         values = s.ReturnSerializer(data=request.data)
         values.is_valid(raise_exception=True)
         return self._respond(
-            services.application_return(
+            review.application_return(
                 actor=request.user,
                 application=self.get_object(),
                 request=values.validated_data["comment"],
@@ -120,7 +121,7 @@ class ApplicationViewSet(
     def evaluations(self, request, pk=None):
         values = s.EvaluationSerializer(data=request.data)
         values.is_valid(raise_exception=True)
-        evaluation = services.evaluation_record(
+        evaluation = review.evaluation_record(
             actor=request.user,
             application=self.get_object(),
             as_of=today(),
@@ -134,7 +135,7 @@ class ApplicationViewSet(
         values = s.DecisionSerializer(data=request.data)
         values.is_valid(raise_exception=True)
         application = self.get_object()
-        certificate = services.application_decide(
+        certificate = review.application_decide(
             actor=request.user,
             application=application,
             as_of=today(),

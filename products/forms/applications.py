@@ -17,7 +17,8 @@ from portal.errors import ApplicationError
 from portal.models import Region
 
 from ..models import ApplicationDocument, CertificationApplication, CertificationScheme
-from ..services.applications import REQUIREMENTS, checklist_of
+from ..services.applications import REQUIREMENTS
+from ..services.review import checklist_of
 
 DOCUMENT_ACCEPT = ".pdf,.jpg,.jpeg,.png"
 Status = CertificationApplication.Status

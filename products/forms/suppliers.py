@@ -11,7 +11,8 @@ from portal.models import Region
 from procurement.forms import YuanField
 
 from ..models import Product, ProductCategory, Supplier, SupplierBase
-from ..services.suppliers import BaseData, ProductData, Registration
+from ..services.suppliers import Registration
+from ..services.upkeep import BaseData, ProductData
 
 PHOTO_ACCEPT = ".jpg,.jpeg,.png,image/jpeg,image/png"
 

@@ -34,7 +34,7 @@ from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
 from portal.models import ExitReason, Role
-from portal.notifications import members_of, members_with_role, notify
+from portal.notifications import members_of, notify
 from portal.roles import actor_of
 
 from ..models import Certificate, ExitAction, MonitoringRecord, Product, SupplierBase
@@ -334,43 +334,68 @@ class StandingChange:
     certificates_revoked: int
 
 
-@transaction.atomic
-def product_set_status(
-    *, actor, product: Product, status: str, reason: str, note: str = ""
+def _set_standing(
+    *,
+    actor,
+    subject: Product | SupplierBase,
+    subject_field: str,
+    subject_label: str,
+    moves: dict,
+    choices,
+    update_fields: list[str],
+    status: str,
+    reason: str,
+    note: str,
 ) -> StandingChange:
-    """The city office suspends, exits or relists a product (动态退出). Exiting is final and
-    revokes the product's certificates, so it leaves the catalogue at once."""
+    """Move a product or base to ``status`` along ``moves``, record the step and notify the
+    supplier; exiting revokes the subject's certificates too."""
     require_city_office(actor)
     note = _clean_reason(reason, note)
-    product = Product.objects.select_for_update().get(pk=product.pk)
+    subject = type(subject).objects.select_for_update().get(pk=subject.pk)
     action = _check_move(
-        PRODUCT_MOVES,
-        current=product.status,
-        target=status,
-        label=product.name,
-        choices=Product.Status,
+        moves, current=subject.status, target=status, label=subject.name, choices=choices
     )
-    previous = product.status
-    product.status = status
-    product.save(update_fields=["status", "updated_at"])
+    previous = subject.status
+    subject.status = status
+    subject.save(update_fields=update_fields)
     step = _record(
         actor=actor,
-        supplier_id=product.supplier_id,
-        subject_label=_("Product “%(name)s”") % {"name": product.name},
+        supplier_id=subject.supplier_id,
+        subject_label=subject_label % {"name": subject.name},
         action=action,
         from_status=previous,
         to_status=status,
         reason=reason,
         note=note,
         link=reverse("products:my_products"),
-        product=product,
+        **{subject_field: subject},
     )
     revoked = 0
     if action == Action.EXIT:
         revoked = _revoke_with_subject(
-            actor=actor, subject_field="product", subject=product, reason=reason, note=note
+            actor=actor, subject_field=subject_field, subject=subject, reason=reason, note=note
         )
     return StandingChange(step, revoked)
+
+
+@transaction.atomic
+def product_set_status(
+    *, actor, product: Product, status: str, reason: str, note: str = ""
+) -> StandingChange:
+    """The city office suspends, exits or relists a product (动态退出). Exiting is final and
+    revokes the product's certificates, so it leaves the catalogue at once."""
+    return _set_standing(
+        actor=actor,
+        subject=product,
+        subject_field="product",
+        subject_label=_("Product “%(name)s”"),
+        moves=PRODUCT_MOVES,
+        choices=Product.Status,
+        update_fields=["status", "updated_at"],
+        status=status,
+        reason=reason,
+        note=note,
+    )
 
 
 @transaction.atomic
@@ -379,37 +404,18 @@ def base_set_status(
 ) -> StandingChange:
     """The city office suspends, exits or reactivates a supplier base (供深基地). Exiting is
     final and revokes the base's certificates."""
-    require_city_office(actor)
-    note = _clean_reason(reason, note)
-    base = SupplierBase.objects.select_for_update().get(pk=base.pk)
-    action = _check_move(
-        BASE_MOVES,
-        current=base.status,
-        target=status,
-        label=base.name,
-        choices=SupplierBase.Status,
-    )
-    previous = base.status
-    base.status = status
-    base.save(update_fields=["status"])
-    step = _record(
+    return _set_standing(
         actor=actor,
-        supplier_id=base.supplier_id,
-        subject_label=_("Base “%(name)s”") % {"name": base.name},
-        action=action,
-        from_status=previous,
-        to_status=status,
+        subject=base,
+        subject_field="base",
+        subject_label=_("Base “%(name)s”"),
+        moves=BASE_MOVES,
+        choices=SupplierBase.Status,
+        update_fields=["status"],
+        status=status,
         reason=reason,
         note=note,
-        link=reverse("products:my_products"),
-        base=base,
     )
-    revoked = 0
-    if action == Action.EXIT:
-        revoked = _revoke_with_subject(
-            actor=actor, subject_field="base", subject=base, reason=reason, note=note
-        )
-    return StandingChange(step, revoked)
 
 
 def product_allowed_statuses(product: Product, user) -> list[str]:
@@ -422,140 +428,3 @@ def base_allowed_statuses(base: SupplierBase, user) -> list[str]:
     if not actor_of(user).is_city_office:
         return []
     return [target for target, (sources, _a) in BASE_MOVES.items() if base.status in sources]
-
-
-# --- monitoring -------------------------------------------------------------------------
-
-
-@transaction.atomic
-def monitoring_record(
-    *,
-    actor,
-    product: Product | None = None,
-    base: SupplierBase | None = None,
-    kind: str,
-    performed_on: datetime.date,
-    agency: str,
-    result: str,
-    findings: str = "",
-    as_of: datetime.date,
-) -> MonitoringRecord:
-    """The city office or a reviewer records a sample test (抽检) or an inspection (巡查) of a
-    base or a product (domain.md: bases are "monitored (sample tests, inspections)"). A failed
-    one proposes a suspension to the city office, which is told at once."""
-    if actor_of(actor).role not in MONITORING_ROLES:
-        raise PermissionDenied(_("Only the city office or a reviewer may record monitoring."))
-    if (product is None) == (base is None):
-        raise ValidationError(_("Record the monitoring of one product or one base."))
-    subject = product or base
-    # Read its standing now, not as the caller last saw it.
-    subject = type(subject).objects.select_for_update().get(pk=subject.pk)
-    if subject.status == "exited":
-        raise ApplicationError(
-            _("“%(name)s” has exited: there is nothing left to monitor.") % {"name": subject.name}
-        )
-    agency, findings = (agency or "").strip(), (findings or "").strip()
-    errors = {}
-    if kind not in MonitoringRecord.Kind.values:
-        errors["kind"] = _("Choose a sample test or an inspection.")
-    if result not in MonitoringRecord.Result.values:
-        errors["result"] = _("Choose whether it passed or failed.")
-    if performed_on is None:
-        errors["performed_on"] = _("Give the date.")
-    elif performed_on > as_of:
-        errors["performed_on"] = _("The date %(date)s is in the future.") % {
-            "date": performed_on.isoformat()
-        }
-    if not agency:
-        errors["agency"] = _("Name the testing agency or the inspector.")
-    if result == MonitoringRecord.Result.FAILED and not findings:
-        errors["findings"] = _("Say what failed: the office decides on a suspension from it.")
-    if errors:
-        raise ValidationError(errors)
-    failed = result == MonitoringRecord.Result.FAILED
-    record = MonitoringRecord(
-        product=subject if product is not None else None,
-        base=subject if base is not None else None,
-        kind=kind,
-        performed_on=performed_on,
-        agency=agency,
-        result=result,
-        findings=findings,
-        proposal=Proposal.OPEN if failed else Proposal.NONE,
-        recorded_by=actor,
-    )
-    record.full_clean()
-    record.save()
-    if failed:
-        notify(
-            recipients=members_with_role(Role.CITY_OFFICE),
-            title=_("%(kind)s failed: suspension of “%(name)s” proposed")
-            % {"kind": record.get_kind_display(), "name": subject.name},
-            body=findings,
-            link=reverse("products:monitoring_proposals"),
-        )
-    return record
-
-
-def _open_proposal(record: MonitoringRecord) -> MonitoringRecord:
-    record = (
-        MonitoringRecord.objects.select_for_update()
-        .select_related("product", "base")
-        .get(pk=record.pk)
-    )
-    if record.proposal != Proposal.OPEN:
-        raise ApplicationError(_("This proposal has already been decided."))
-    return record
-
-
-@transaction.atomic
-def monitoring_proposal_accept(
-    *, actor, record: MonitoringRecord, note: str = ""
-) -> MonitoringRecord:
-    """The city office accepts a proposed suspension: the product or base is suspended for a
-    quality failure through the exit service. If it is already suspended or has exited, the
-    proposal is closed without a second step."""
-    require_city_office(actor)
-    record = _open_proposal(record)
-    note = (note or "").strip()
-    subject = record.product or record.base
-    reason_note = note or record.findings
-    if record.product is not None and subject.status == Product.Status.LISTED:
-        product_set_status(
-            actor=actor,
-            product=subject,
-            status=Product.Status.SUSPENDED,
-            reason=ExitReason.QUALITY,
-            note=reason_note,
-        )
-    elif record.base is not None and subject.status == SupplierBase.Status.ACTIVE:
-        base_set_status(
-            actor=actor,
-            base=subject,
-            status=SupplierBase.Status.SUSPENDED,
-            reason=ExitReason.QUALITY,
-            note=reason_note,
-        )
-    record.proposal = Proposal.ACCEPTED
-    record.proposal_note = note
-    record.handled_by = actor
-    record.handled_at = timezone.now()
-    record.save(update_fields=["proposal", "proposal_note", "handled_by", "handled_at"])
-    return record
-
-
-@transaction.atomic
-def monitoring_proposal_dismiss(*, actor, record: MonitoringRecord, note: str) -> MonitoringRecord:
-    """The city office dismisses a proposed suspension, saying why (a retest passed, the
-    failure was the agency's error, ...)."""
-    require_city_office(actor)
-    record = _open_proposal(record)
-    note = (note or "").strip()
-    if not note:
-        raise ValidationError({"note": _("Say why the proposal is dismissed.")})
-    record.proposal = Proposal.DISMISSED
-    record.proposal_note = note
-    record.handled_by = actor
-    record.handled_at = timezone.now()
-    record.save(update_fields=["proposal", "proposal_note", "handled_by", "handled_at"])
-    return record

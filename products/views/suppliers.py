@@ -45,6 +45,7 @@ from ..selectors import (
     with_current_certifications,
 )
 from ..services import suppliers as services
+from ..services import upkeep
 
 CITY, DISTRICT, REVIEWER = Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.REVIEWER
 SUPPLIER = Role.SUPPLIER
@@ -254,7 +255,7 @@ def my_profile(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             saved = call_service(
                 form,
-                services.supplier_profile_update,
+                upkeep.supplier_profile_update,
                 actor=request.user,
                 supplier=supplier,
                 **form.cleaned_data,
@@ -275,14 +276,14 @@ def _base_form_page(request, *, base=None) -> HttpResponse:
             if base is None:
                 saved = call_service(
                     form,
-                    services.base_create,
+                    upkeep.base_create,
                     actor=request.user,
                     supplier=supplier,
                     data=form.base_data(),
                 )
             else:
                 saved = call_service(
-                    form, services.base_update, actor=request.user, base=base, data=form.base_data()
+                    form, upkeep.base_update, actor=request.user, base=base, data=form.base_data()
                 )
             if saved is not None:
                 messages.success(request, _("The base “%(name)s” is saved.") % {"name": saved.name})
@@ -313,7 +314,7 @@ def _product_form_page(request, *, product=None) -> HttpResponse:
             if product is None:
                 saved = call_service(
                     form,
-                    services.product_create,
+                    upkeep.product_create,
                     actor=request.user,
                     supplier=supplier,
                     data=form.product_data(),
@@ -321,7 +322,7 @@ def _product_form_page(request, *, product=None) -> HttpResponse:
             else:
                 saved = call_service(
                     form,
-                    services.product_update,
+                    upkeep.product_update,
                     actor=request.user,
                     product=product,
                     data=form.product_data(),
@@ -376,7 +377,7 @@ def my_photo_add(request: HttpRequest, pk: int) -> HttpResponse:
     if photo_form.is_valid():
         photo = call_service(
             photo_form,
-            services.product_photo_add,
+            upkeep.product_photo_add,
             actor=request.user,
             product=product,
             file=photo_form.cleaned_data["file"],
@@ -403,7 +404,7 @@ def my_photo_remove(request: HttpRequest, pk: int) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            services.product_photo_remove(actor=request.user, photo=photo)
+            upkeep.product_photo_remove(actor=request.user, photo=photo)
         except ApplicationError as refusal:
             error = refusal.message
         else:

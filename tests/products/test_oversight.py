@@ -18,6 +18,7 @@ from products.models import (
     Product,
     SupplierBase,
 )
+from products.services import monitoring
 from products.services import oversight as svc
 from tests import factories as f
 
@@ -287,7 +288,7 @@ def record(actor, subject, *, result="failed", **overrides):
     }
     values.update(overrides)
     key = "product" if isinstance(subject, Product) else "base"
-    return svc.monitoring_record(actor=actor, **{key: subject}, **values)
+    return monitoring.monitoring_record(actor=actor, **{key: subject}, **values)
 
 
 def test_a_passed_test_proposes_nothing(reviewer, city_officer, mango):
@@ -336,7 +337,7 @@ def test_accepting_a_proposal_suspends_the_product_for_quality(
 ):
     failed = record(reviewer, mango)
 
-    svc.monitoring_proposal_accept(actor=city_officer, record=failed)
+    monitoring.monitoring_proposal_accept(actor=city_officer, record=failed)
 
     failed = reload(failed)
     assert failed.proposal == MonitoringRecord.Proposal.ACCEPTED
@@ -346,14 +347,14 @@ def test_accepting_a_proposal_suspends_the_product_for_quality(
     assert (step.action, step.reason, step.note) == ("suspend", "quality", "农药残留超标")
     assert any("suspended" in title for title in titles(supplier))
     with pytest.raises(ApplicationError, match="already been decided"):
-        svc.monitoring_proposal_accept(actor=city_officer, record=failed)
+        monitoring.monitoring_proposal_accept(actor=city_officer, record=failed)
 
 
 def test_accepting_for_a_base_already_suspended_writes_no_second_step(reviewer, city_officer, base):
     failed = record(reviewer, base)
     svc.base_set_status(actor=city_officer, base=base, status="suspended", reason="price")
 
-    svc.monitoring_proposal_accept(actor=city_officer, record=failed, note="已暂停")
+    monitoring.monitoring_proposal_accept(actor=city_officer, record=failed, note="已暂停")
 
     assert reload(failed).proposal == MonitoringRecord.Proposal.ACCEPTED
     assert ExitAction.objects.filter(base=base).count() == 1
@@ -362,10 +363,10 @@ def test_accepting_for_a_base_already_suspended_writes_no_second_step(reviewer, 
 def test_dismissing_a_proposal_needs_a_note(reviewer, city_officer, mango):
     failed = record(reviewer, mango)
     with pytest.raises(ValidationError) as bare:
-        svc.monitoring_proposal_dismiss(actor=city_officer, record=failed, note="")
+        monitoring.monitoring_proposal_dismiss(actor=city_officer, record=failed, note="")
     assert "note" in bare.value.message_dict
 
-    svc.monitoring_proposal_dismiss(actor=city_officer, record=failed, note="复检合格")
+    monitoring.monitoring_proposal_dismiss(actor=city_officer, record=failed, note="复检合格")
 
     failed = reload(failed)
     assert (failed.proposal, failed.proposal_note) == ("dismissed", "复检合格")
@@ -375,9 +376,9 @@ def test_dismissing_a_proposal_needs_a_note(reviewer, city_officer, mango):
 def test_only_the_city_office_decides_proposals(reviewer, mango):
     failed = record(reviewer, mango)
     with pytest.raises(PermissionDenied):
-        svc.monitoring_proposal_accept(actor=reviewer, record=failed)
+        monitoring.monitoring_proposal_accept(actor=reviewer, record=failed)
     with pytest.raises(PermissionDenied):
-        svc.monitoring_proposal_dismiss(actor=reviewer, record=failed, note="x")
+        monitoring.monitoring_proposal_dismiss(actor=reviewer, record=failed, note="x")
 
 
 # --- pages -------------------------------------------------------------------------------

@@ -18,19 +18,21 @@ from products.models import (
 )
 from products.services.applications import (
     TRANSITIONS,
-    add_months,
     allowed_actions,
     application_create,
-    application_decide,
     application_document_add,
-    application_return,
-    application_review,
     application_submit,
     application_update,
     application_withdraw,
-    evaluation_record,
     missing_requirements,
     requirement_checks,
+)
+from products.services.review import (
+    add_months,
+    application_decide,
+    application_return,
+    application_review,
+    evaluation_record,
 )
 from tests import factories as f
 

@@ -14,21 +14,23 @@ from portal.models import Membership, Notification, Role
 from products.models import Product, ProductPhoto, Supplier, SupplierBase
 from products.selectors import held_schemes, supplier_list, with_current_certifications
 from products.services.suppliers import (
+    Registration,
+    supplier_activate,
+    supplier_create,
+    supplier_refuse,
+    supplier_register,
+    supplier_status_set,
+)
+from products.services.upkeep import (
     BaseData,
     ProductData,
-    Registration,
     base_create,
     base_update,
     product_create,
     product_photo_add,
     product_photo_remove,
     product_update,
-    supplier_activate,
-    supplier_create,
     supplier_profile_update,
-    supplier_refuse,
-    supplier_register,
-    supplier_status_set,
 )
 from tests import factories as f
 

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from portal.models import Notification
 from products.models import Product, ProductPhoto, Supplier, SupplierBase
-from products.services.suppliers import product_photo_add
+from products.services.upkeep import product_photo_add
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
