@@ -100,7 +100,7 @@ def monitoring_record(
 
 def _open_proposal(record: MonitoringRecord) -> MonitoringRecord:
     record = (
-        MonitoringRecord.objects.select_for_update()
+        MonitoringRecord.objects.select_for_update(of=("self",))
         .select_related("product", "base")
         .get(pk=record.pk)
     )

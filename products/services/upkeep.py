@@ -115,7 +115,11 @@ def base_create(*, actor, supplier: Supplier, data: BaseData) -> SupplierBase:
 @transaction.atomic
 def base_update(*, actor, base: SupplierBase, data: BaseData) -> SupplierBase:
     """The supplier corrects one of its bases; the status stays the office's."""
-    base = SupplierBase.objects.select_for_update().select_related("supplier").get(pk=base.pk)
+    base = (
+        SupplierBase.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .get(pk=base.pk)
+    )
     _own_supplier(actor, base.supplier)
     _check_base(data, supplier=base.supplier, base=base)
     return _apply_base(base, data)
@@ -203,7 +207,11 @@ def product_create(*, actor, supplier: Supplier, data: ProductData) -> Product:
 def product_update(*, actor, product: Product, data: ProductData) -> Product:
     """The supplier keeps a product's facts current (price, supply, season, households
     lifted); its status is the office's (动态退出)."""
-    product = Product.objects.select_for_update().select_related("supplier").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .get(pk=product.pk)
+    )
     _own_supplier(actor, product.supplier)
     _check_product(data, supplier=product.supplier, product=product)
     return _apply_product(product, data)
@@ -215,7 +223,11 @@ def product_photo_add(
 ) -> ProductPhoto:
     """The supplier adds a photo (JPEG or PNG, checked by content and size) for the
     product's catalogue page."""
-    product = Product.objects.select_for_update().select_related("supplier").get(pk=product.pk)
+    product = (
+        Product.objects.select_for_update(of=("self",))
+        .select_related("supplier")
+        .get(pk=product.pk)
+    )
     _own_supplier(actor, product.supplier)
     facts = inspect_upload(file, field="file")
     if facts.content_type not in PHOTO_CONTENT_TYPES:
