@@ -30,6 +30,7 @@ from products.services.applications import CERTIFICATE_PREFIX
 
 from .catalogue import SUPPLIER_ACCOUNT_KEY
 from .context import SeedContext, add_months
+from .paperwork import seed_paperwork
 from .supply import SeededSupplier
 
 ONE_DAY = datetime.timedelta(days=1)
@@ -195,6 +196,13 @@ def _application(
         decided_at=ctx.at(decided, rng.randint(15, 17), rng.randint(0, 59)),
         decision_comment=APPROVAL_COMMENT[spec.scheme],
     )
+    seed_paperwork(
+        ctx,
+        application,
+        created=application.submitted_at - datetime.timedelta(days=rng.randint(2, 9)),
+        reviewed=application.submitted_at + datetime.timedelta(days=rng.randint(2, 6)),
+        reviewer_id=reviewer.pk,
+    )
     if spec.scheme != "recognition":  # 圳品 and bases are evaluated on site first
         Evaluation.objects.create(
             application=application,
@@ -283,6 +291,20 @@ def _seed_workflow(
             decision_comment=comment,
         )
         ctx.count_created(CertificationApplication)
+        created = (
+            application.submitted_at - datetime.timedelta(days=rng.randint(2, 9))
+            if submitted
+            else ctx.at(ctx.as_of - datetime.timedelta(days=rng.randint(1, 5)), 9)
+        )
+        seed_paperwork(
+            ctx,
+            application,
+            created=created,
+            reviewed=application.submitted_at + datetime.timedelta(days=max(1, days // 4))
+            if reviewed and submitted
+            else None,
+            reviewer_id=reviewer.pk,
+        )
         if reviewed and submitted:
             Evaluation.objects.create(
                 application=application,
