@@ -37,6 +37,7 @@ from ..selectors import (
     product_for_user,
 )
 from ..services import monitoring, oversight
+from .serializers import CertificateSerializer
 
 
 class ExitActionSerializer(serializers.ModelSerializer):
@@ -69,24 +70,11 @@ class _WithHistory(serializers.ModelSerializer):
         return ExitActionSerializer(exit_history(**{field: obj}), many=True).data
 
 
-class CertificateStandingSerializer(_WithHistory):
-    scheme = serializers.CharField(source="scheme_id")
+class CertificateStandingSerializer(_WithHistory, CertificateSerializer):
     status = serializers.CharField(read_only=True)
 
-    class Meta:
-        model = Certificate
-        fields = [
-            "id",
-            "number",
-            "scheme",
-            "supplier",
-            "product",
-            "base",
-            "valid_from",
-            "valid_until",
-            "status",
-            "exit_actions",
-        ]
+    class Meta(CertificateSerializer.Meta):
+        fields = [*CertificateSerializer.Meta.fields, "exit_actions"]
         read_only_fields = fields
 
 

@@ -186,13 +186,7 @@ class BaseViewSet(
     def partial_update(self, request, *args, **kwargs):
         base = self.get_object()
         _writing_supplier(request, base.supplier_id)
-        current = {
-            "name": base.name,
-            "region": base.region_id,
-            "category": base.category,
-            "address": base.address,
-            "area_mu": base.area_mu,
-        }
+        current = upkeep.editable_values(base, upkeep.BaseData)
         values = s.BaseInputSerializer(data={**current, **_plain(request.data)})
         values.is_valid(raise_exception=True)
         base = upkeep.base_update(
@@ -260,20 +254,7 @@ class ProductViewSet(
     def partial_update(self, request, *args, **kwargs):
         product = self.get_object()
         _writing_supplier(request, product.supplier_id)
-        current = {
-            "name": product.name,
-            "category": product.category,
-            "base": product.base_id,
-            "region": product.region_id,
-            "specification": product.specification,
-            "price": product.price,
-            "price_unit": product.price_unit,
-            "supply_volume": product.supply_volume,
-            "supply_unit": product.supply_unit,
-            "season": product.season,
-            "households_lifted": product.households_lifted,
-            "description": product.description,
-        }
+        current = upkeep.editable_values(product, upkeep.ProductData)
         values = s.ProductInputSerializer(
             data={**current, **_plain(request.data)}, user=request.user
         )

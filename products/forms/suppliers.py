@@ -12,7 +12,7 @@ from procurement.forms import YuanField
 
 from ..models import Product, ProductCategory, Supplier, SupplierBase
 from ..services.suppliers import Registration
-from ..services.upkeep import BaseData, ProductData
+from ..services.upkeep import BaseData, ProductData, editable_values
 
 PHOTO_ACCEPT = ".jpg,.jpeg,.png,image/jpeg,image/png"
 
@@ -220,13 +220,7 @@ class BaseForm(forms.Form):
 
     @staticmethod
     def initial_for(base: SupplierBase) -> dict:
-        return {
-            "name": base.name,
-            "region": base.region_id,
-            "category": base.category,
-            "address": base.address,
-            "area_mu": base.area_mu,
-        }
+        return editable_values(base, BaseData)
 
 
 class ProductForm(forms.Form):
@@ -314,20 +308,7 @@ class ProductForm(forms.Form):
 
     @staticmethod
     def initial_for(product: Product) -> dict:
-        return {
-            "name": product.name,
-            "category": product.category,
-            "base": product.base_id,
-            "region": product.region_id,
-            "specification": product.specification,
-            "price": product.price,
-            "price_unit": product.price_unit,
-            "supply_volume": product.supply_volume,
-            "supply_unit": product.supply_unit,
-            "season": product.season,
-            "households_lifted": product.households_lifted,
-            "description": product.description,
-        }
+        return editable_values(product, ProductData)
 
 
 class ProductFilterForm(forms.Form):

@@ -6,6 +6,7 @@ it has exited; offices and reviewers never edit a supplier's data.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -70,6 +71,15 @@ class BaseData:
     category: str
     address: str = ""
     area_mu: Decimal | None = None
+
+
+def editable_values(instance: SupplierBase | Product, data_class: type) -> dict:
+    """The current values of what a supplier edits (the fields of ``data_class``), foreign keys
+    as their ids: what the edit form starts from and what an API PATCH completes."""
+    return {
+        field.name: getattr(instance, instance._meta.get_field(field.name).attname)
+        for field in dataclasses.fields(data_class)
+    }
 
 
 def _check_base(data: BaseData, *, supplier: Supplier, base: SupplierBase | None) -> None:
