@@ -3,9 +3,22 @@ sales and inspections."""
 
 from django.contrib import admin
 
-from portal.admin import CityDistrictListFilter, CreatorStampMixin, ReadOnlyInline
+from portal.admin import (
+    UPLOAD_METADATA_FIELDS,
+    CityDistrictListFilter,
+    CreatorStampMixin,
+    ReadOnlyInline,
+    UploadedFileForm,
+)
 
-from .models import Inspection, Outlet, OutletSalesReport, OutletStatusChange
+from .models import (
+    Inspection,
+    InspectionPhoto,
+    Outlet,
+    OutletPhoto,
+    OutletSalesReport,
+    OutletStatusChange,
+)
 
 
 class OutletStatusChangeInline(ReadOnlyInline):
@@ -78,3 +91,25 @@ class InspectionAdmin(admin.ModelAdmin):
     list_select_related = ["outlet"]
     autocomplete_fields = ["outlet", "inspector"]
     readonly_fields = ["created_at"]
+
+
+@admin.register(OutletPhoto)
+class OutletPhotoAdmin(CreatorStampMixin, admin.ModelAdmin):
+    form = UploadedFileForm
+    creator_field = "uploaded_by"
+    list_display = ["original_name", "outlet", "caption", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name", "outlet__name"]
+    list_select_related = ["outlet", "uploaded_by"]
+    autocomplete_fields = ["outlet"]
+    readonly_fields = UPLOAD_METADATA_FIELDS
+
+
+@admin.register(InspectionPhoto)
+class InspectionPhotoAdmin(CreatorStampMixin, admin.ModelAdmin):
+    form = UploadedFileForm
+    creator_field = "uploaded_by"
+    list_display = ["original_name", "inspection", "caption", "size", "uploaded_by", "uploaded_at"]
+    search_fields = ["original_name", "inspection__outlet__name"]
+    list_select_related = ["inspection", "inspection__outlet", "uploaded_by"]
+    autocomplete_fields = ["inspection"]
+    readonly_fields = UPLOAD_METADATA_FIELDS

@@ -69,6 +69,8 @@ class Outlet(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
+    # The day the outlet exited (动态退出): it still counts in the periods it was open before.
+    exited_on = models.DateField(_("exit date"), null=True, blank=True)
     products = models.ManyToManyField(
         Product, verbose_name=_("products carried"), blank=True, related_name="outlets"
     )
@@ -97,6 +99,10 @@ class Outlet(models.Model):
                 name="outlet_coordinates_valid",
             ),
             models.UniqueConstraint(fields=["district", "name"], name="outlet_name_unique"),
+            models.CheckConstraint(
+                condition=Q(exited_on__isnull=True) | Q(status="exited"),
+                name="outlet_exit_date_only_when_exited",
+            ),
         ]
         indexes = [models.Index(fields=["district", "kind", "status"])]
 
@@ -203,3 +209,55 @@ class Inspection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.outlet} {self.inspected_on}"
+
+
+class _Photo(models.Model):
+    """A photo, checked by content (JPEG or PNG) and size, with its SHA-256."""
+
+    caption = models.CharField(_("caption"), max_length=128, blank=True)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name
+
+
+class OutletPhoto(_Photo):
+    """A photo of an outlet (its counter, its signage) for its page in the finder."""
+
+    outlet = models.ForeignKey(
+        Outlet, verbose_name=_("outlet"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(_("file"), upload_to="outlets/%Y/%m/")
+
+    class Meta(_Photo.Meta):
+        verbose_name = _("outlet photo")
+        verbose_name_plural = _("outlet photos")
+
+
+class InspectionPhoto(_Photo):
+    """A photo taken during an inspection, kept as evidence of its findings."""
+
+    inspection = models.ForeignKey(
+        Inspection, verbose_name=_("inspection"), on_delete=models.CASCADE, related_name="photos"
+    )
+    file = models.FileField(_("file"), upload_to="inspections/%Y/%m/")
+
+    class Meta(_Photo.Meta):
+        verbose_name = _("inspection photo")
+        verbose_name_plural = _("inspection photos")

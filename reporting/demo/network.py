@@ -217,6 +217,7 @@ def plan_outlet(ctx: SeedContext, spec: OutletSpec, operators: list[int]) -> Out
         "latitude": _coordinate(rng, district.latitude, 0.03, LAT_RANGE) if located else None,
         "longitude": _coordinate(rng, district.longitude, 0.04, LNG_RANGE) if located else None,
         "status": Outlet.Status.ACTIVE,
+        "exited_on": None,
     }
     plan = OutletPlan(spec, values)
     earliest = max(opened + datetime.timedelta(days=60), PERIOD_START + datetime.timedelta(days=60))
@@ -234,6 +235,7 @@ def plan_outlet(ctx: SeedContext, spec: OutletSpec, operators: list[int]) -> Out
         note = "整改期满仍未达到要求，予以退出。"
         plan.events.append(("suspended", "exited", reason, note, later))
         plan.values["status"] = Outlet.Status.EXITED
+        plan.values["exited_on"] = later
     else:
         note = "整改到位，经复查恢复经营。"
         plan.events.append(("suspended", "active", ExitReason.OTHER, note, later))
