@@ -62,7 +62,10 @@ MENU: tuple[Group, ...] = (
     ),
     Group(
         _("Outlets"),  # 专柜管理
-        (Entry("outlets:manage", _("Outlet registry"), OFFICES),),
+        (
+            Entry("outlets:manage", _("Outlet registry"), OFFICES),
+            Entry("outlets:sales", _("Outlet sales"), (*OFFICES, SUPPLIER)),
+        ),
     ),
     Group(
         _("Statistics"),  # 统计分析
