@@ -180,3 +180,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# The outlet finder's map (Leaflet, vendored). Tiles come from a tile server the city chooses,
+# e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; unset, the map draws no tile layer and
+# the markers stand on a plain background, so by default no outside address is ever requested.
+# The attribution (HTML) is shown in the map's corner, as the tile server's licence asks.
+# Outlet coordinates are WGS-84; a server serving GCJ-02 tiles shifts markers by a few hundred m.
+PORTAL_MAP_TILE_URL = env.str("PORTAL_MAP_TILE_URL", default="")
+PORTAL_MAP_ATTRIBUTION = env.str("PORTAL_MAP_ATTRIBUTION", default="")
