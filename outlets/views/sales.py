@@ -254,11 +254,13 @@ def sales_import_page(request: HttpRequest) -> HttpResponse:
         "month_query": _month_query(month),
         "title": _("Import monthly sales from Excel"),
     }
-    if request.headers.get("HX-Request"):
-        # htmx 2 swaps only 2xx answers: the fragment with the problems comes back as 200.
-        return render(request, "outlets/sales_import_result.html", context)
+    template = (
+        "outlets/sales_import_result.html"
+        if request.headers.get("HX-Request")
+        else "outlets/sales_import.html"
+    )
     status = 400 if problems or form.errors else 200
-    return render(request, "outlets/sales_import.html", context, status=status)
+    return render(request, template, context, status=status)
 
 
 urlpatterns = [

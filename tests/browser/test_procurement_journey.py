@@ -124,3 +124,20 @@ def test_clerk_logs_and_imports_then_the_approver_submits(
         "submitted",
     )
     assert set(ProcurementRecord.objects.values_list("status", flat=True)) == {"submitted"}
+
+
+def test_a_refused_import_lists_its_problems_in_the_page(live_server, page, clerk, unit_a):
+    """The page posts through htmx; the 400 answer with the problems is swapped in."""
+    sign_in(page, live_server.url, "unit_clerk")
+    page.goto(f"{live_server.url}/procurement/imports/")
+    csv = ",".join(HEADERS) + "\n2026-13-45,not-a-code,某公司,,-5,,,832平台,食堂,1\n"
+    page.set_input_files(
+        "#id_file",
+        files=[{"name": "采购.csv", "mimeType": "text/csv", "buffer": csv.encode("utf-8")}],
+    )
+    page.locator("form[data-import-form] button[type=submit]").click()
+    problems = page.locator("[data-testid=import-problems]")
+    problems.wait_for()
+    assert problems.locator("tbody tr").count() >= 2
+    assert page.url == f"{live_server.url}/procurement/imports/"
+    assert ProcurementRecord.objects.count() == 0
