@@ -7,19 +7,16 @@ and reason, and nothing is saved unless every row is good. A row without an amou
 (the template lists every outlet; not every one has its figure yet).
 
 An outlet is named by its number (``编号``, the portal's id, as the template fills it in) or by
-its district and name. The file checks are those of ``procurement.imports`` (size, encodings,
-shape, damaged or inflating workbooks); its reader is not reused because its messages name the
-purchase template and it does not tell formulas apart: here a formula counts by the value Excel
-saved with it, and a formula saved without one (a file written by a script) is refused by cell.
+its district and name. The file is read by ``portal.spreadsheets`` (size, encodings, shape,
+damaged or inflating workbooks); a formula counts by the value Excel saved with it, and a
+formula saved without one (a file written by a script) is refused by cell.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
 import re
-import zipfile
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
@@ -31,6 +28,13 @@ from django.utils.translation import gettext as _
 
 from portal.models import Region
 from portal.roles import actor_of
+from portal.spreadsheets import (
+    ImportFileError,
+    RowProblem,
+    Table,
+    normalise_header,
+    read_table,
+)
 
 from .models import Outlet, OutletSalesReport
 from .selectors import Month, may_report_sales, sales_month_outlets, was_active_in
@@ -45,24 +49,9 @@ from .services.sales import (
 
 ID, NAME, DISTRICT, KIND, MONTH, AMOUNT = "编号", "专柜名称", "所在区", "类型", "月份", "销售额(元)"
 HEADERS = (ID, NAME, DISTRICT, KIND, MONTH, AMOUNT)
-# Shenzhen had 2,176 outlets in 2021: one city-wide month fits many times over. Wider than 50
-# columns or a cell longer than 1 MB is not a template.
-MAX_ROWS = 20_000
-MAX_COLUMNS = 50
-MAX_CELL_CHARS = 1_000_000
 # 1,000 reports x 6 columns per INSERT/UPDATE stays far below PostgreSQL's 65,535 parameters.
 BATCH_SIZE = 1000
 SHEET_TITLE = "月度销售额"
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass
@@ -80,159 +69,6 @@ class ImportResult:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
         }
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, format, size, headers)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
-
-
-@dataclass
-class Table:
-    """The file's rows as strings (the header first), and the (row, column) indexes of formula
-    cells saved without a value."""
-
-    rows: list[list[str]]
-    blank_formulas: set[tuple[int, int]] = field(default_factory=set)
-
-
-# --- reading the file ----------------------------------------------------------------------
-
-
-def read_table(name: str, content: bytes) -> Table:
-    limit = settings.PORTAL_MAX_UPLOAD_BYTES
-    if len(content) > limit:
-        raise ImportFileError(
-            _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
-        )
-    if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(content)
-    lowered = name.lower()
-    if lowered.endswith((".xlsx", ".xlsm")):
-        raise ImportFileError(_("The file is not a valid Excel workbook."))
-    if lowered.endswith(".xls"):
-        raise ImportFileError(
-            _("Old .xls workbooks are not read: save the file as .xlsx or CSV and try again.")
-        )
-    return Table(_read_csv(content))
-
-
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(
-        _(
-            "The file's text encoding is not UTF-8 or GB18030/GBK: save it as “CSV UTF-8” "
-            "or as an Excel workbook and try again."
-        )
-    )
-
-
-def _check_shape(rows_so_far: int, columns: int) -> None:
-    if columns > MAX_COLUMNS:
-        raise ImportFileError(
-            _("Row %(row)s has %(count)s columns; the template has %(expected)s.")
-            % {"row": rows_so_far + 1, "count": columns, "expected": len(HEADERS)}
-        )
-    if rows_so_far > MAX_ROWS:
-        raise ImportFileError(
-            _("The file has more than %(limit)s rows; split it into several files.")
-            % {"limit": f"{MAX_ROWS:,}"}
-        )
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    text = _decode(content)
-    if "\x00" in text:
-        raise ImportFileError(_("The file is not a CSV text file."))
-    rows: list[list[str]] = []
-    previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
-    try:
-        for row in csv.reader(io.StringIO(text, newline="")):
-            _check_shape(len(rows), len(row))
-            rows.append([cell.strip() for cell in row])
-    except csv.Error as error:
-        raise ImportFileError(
-            _("The CSV file cannot be read near line %(line)s.") % {"line": len(rows) + 1}
-        ) from error
-    finally:
-        csv.field_size_limit(previous_limit)
-    return rows
-
-
-def _guard_zip(content: bytes) -> None:
-    """A workbook is a zip: refuse one that would inflate far beyond any real template."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
-    if inflated > 20 * settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise ImportFileError(_("The workbook expands to an implausible size and is refused."))
-
-
-def _open_first_sheet(content: bytes, *, data_only: bool):
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(content), read_only=True, data_only=data_only)
-        return book, book.worksheets[0]
-    except Exception as error:  # openpyxl raises many types for a damaged file
-        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
-
-
-def _read_xlsx(content: bytes) -> Table:
-    _guard_zip(content)
-    # Two passes: the values Excel saved with the cells, then where the formulas are.
-    book, sheet = _open_first_sheet(content, data_only=True)
-    rows: list[list[str]] = []
-    try:
-        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-            width = max((i + 1 for i, v in enumerate(values) if v not in (None, "")), default=0)
-            _check_shape(len(rows), width)
-            rows.append([_cell_text(value) for value in values])
-    except ImportFileError:
-        raise
-    except Exception as error:  # a sheet that breaks half-way is damaged too
-        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
-    finally:
-        book.close()
-    while rows and not any(rows[-1]):
-        rows.pop()
-    table = Table(rows)
-    book, sheet = _open_first_sheet(content, data_only=False)
-    try:
-        for index, cells in enumerate(sheet.iter_rows(max_row=len(rows), max_col=MAX_COLUMNS)):
-            for column, cell in enumerate(cells):
-                if getattr(cell, "data_type", None) == "f" and not rows[index][column]:
-                    table.blank_formulas.add((index, column))
-    except Exception as error:  # openpyxl raises many types for a damaged file
-        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
-    finally:
-        book.close()
-    return table
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _normalise_header(text: str) -> str:
-    return text.replace(" ", "").replace("（", "(").replace("）", ")").replace("\ufeff", "")
 
 
 def parse_amount(text: str) -> Decimal | None:
@@ -274,7 +110,7 @@ class _RowReader:
     outlet of the file up in two queries, whatever its size."""
 
     def __init__(self, *, user, month: Month, table: Table):
-        header = [_normalise_header(cell) for cell in table.rows[0]]
+        header = [normalise_header(cell) for cell in table.rows[0]]
         named = NAME in header and DISTRICT in header
         if AMOUNT not in header or (ID not in header and not named):
             missing = [AMOUNT] if AMOUNT not in header else []
@@ -447,7 +283,7 @@ def sales_import(
     if problem:
         return ImportResult(errors=[RowProblem(1, MONTH, problem)])
     try:
-        table = read_table(name, content)
+        table = read_table(name, content, expected_columns=len(HEADERS))
         if not table.rows:
             raise ImportFileError(_("The file is empty."))
         reader = _RowReader(user=actor, month=period, table=table)

@@ -7,20 +7,24 @@ number, column and reason, and nothing is saved unless every row is good.
 
 from __future__ import annotations
 
-import csv
 import datetime
 import io
-import zipfile
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
 
 from portal.models import Role
+from portal.spreadsheets import (
+    MAX_ROWS,
+    ImportFileError,
+    RowProblem,
+    normalise_header,
+    read_table,
+)
 from products.models import Product
 from products.selectors import supplier_for_user
 
@@ -53,36 +57,15 @@ FIELD_HEADER = {
 }
 # A year of a large unit's purchases is a few thousand rows; 20,000 leaves room and keeps one
 # import to a few seconds. Wider than 50 columns or longer than 1 MB a cell is not a template.
-MAX_ROWS = 20_000
-MAX_COLUMNS = 50
-MAX_CELL_CHARS = 1_000_000
 # Bulk insert batch: 1,000 rows × 13 columns stays far below PostgreSQL's 65,535 parameters.
 BATCH_SIZE = 1000
 DATE_FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    column: str
-    message: str
-
-    def as_dict(self) -> dict:
-        return {"row": self.row, "column": self.column, "message": self.message}
 
 
 @dataclass
 class ImportResult:
     created: int
     errors: list[RowProblem]
-
-
-class ImportFileError(Exception):
-    """The file as a whole cannot be read (encoding, format, size, headers)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 def _label_aliases(choices) -> dict[str, str]:
@@ -121,119 +104,6 @@ EXTRA_PURPOSE_NAMES = {
 }
 
 
-def read_table(name: str, content: bytes) -> list[list[str]]:
-    """The file's rows as lists of strings (the first row is the header)."""
-    limit = settings.PORTAL_MAX_UPLOAD_BYTES
-    if len(content) > limit:
-        raise ImportFileError(
-            _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
-        )
-    if content.startswith(b"PK\x03\x04"):
-        return _read_xlsx(content)
-    if name.lower().endswith((".xlsx", ".xlsm")):
-        raise ImportFileError(_("The file is not a valid Excel workbook."))
-    if name.lower().endswith(".xls"):
-        raise ImportFileError(
-            _("Old .xls workbooks are not read: save the file as .xlsx or CSV and try again.")
-        )
-    return _read_csv(content)
-
-
-def _decode(content: bytes) -> str:
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return content.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise ImportFileError(
-        _(
-            "The file's text encoding is not UTF-8 or GB18030/GBK: save it as “CSV UTF-8” "
-            "or as an Excel workbook and try again."
-        )
-    )
-
-
-def _read_csv(content: bytes) -> list[list[str]]:
-    text = _decode(content)
-    if "\x00" in text:
-        raise ImportFileError(_("The file is not a CSV text file."))
-    rows = []
-    previous_limit = csv.field_size_limit(MAX_CELL_CHARS)
-    try:
-        for row in csv.reader(io.StringIO(text, newline="")):
-            _check_shape(len(rows), len(row))
-            rows.append([cell.strip() for cell in row])
-    except csv.Error as error:
-        raise ImportFileError(
-            _("The CSV file cannot be read near line %(line)s.") % {"line": len(rows) + 1}
-        ) from error
-    finally:
-        csv.field_size_limit(previous_limit)
-    return rows
-
-
-def _check_shape(rows_so_far: int, columns: int) -> None:
-    if columns > MAX_COLUMNS:
-        raise ImportFileError(
-            _("Row %(row)s has %(count)s columns; the template has %(expected)s.")
-            % {"row": rows_so_far + 1, "count": columns, "expected": len(HEADERS)}
-        )
-    if rows_so_far > MAX_ROWS:
-        raise ImportFileError(
-            _("The file has more than %(limit)s rows; split it into several files.")
-            % {"limit": f"{MAX_ROWS:,}"}
-        )
-
-
-def _read_xlsx(content: bytes) -> list[list[str]]:
-    from openpyxl import load_workbook
-
-    _guard_zip(content)
-    try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many types for a damaged file
-        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
-    try:
-        sheet = workbook.worksheets[0]
-        rows = []
-        for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS + 1):
-            width = max((i + 1 for i, v in enumerate(values) if v not in (None, "")), default=0)
-            _check_shape(len(rows), width)
-            rows.append([_cell_text(value) for value in values])
-    finally:
-        workbook.close()
-    while rows and not any(rows[-1]):
-        rows.pop()
-    return rows
-
-
-def _guard_zip(content: bytes) -> None:
-    """A workbook is a zip: refuse one that would inflate far beyond any real template."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            inflated = sum(info.file_size for info in archive.infolist())
-    except zipfile.BadZipFile as error:
-        raise ImportFileError(_("The file is not a valid Excel workbook.")) from error
-    if inflated > 20 * settings.PORTAL_MAX_UPLOAD_BYTES:
-        raise ImportFileError(_("The workbook expands to an implausible size and is refused."))
-
-
-def _cell_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime.datetime):
-        return value.date().isoformat()
-    if isinstance(value, datetime.date):
-        return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value).strip()
-
-
-def _normalise_header(text: str) -> str:
-    return text.replace(" ", "").replace("（", "(").replace("）", ")").replace("\ufeff", "")
-
-
 def _parse_date(text: str) -> datetime.date | None:
     for fmt in DATE_FORMATS:
         try:
@@ -258,7 +128,7 @@ class _RowReader:
     """Turns one row of strings into RecordData, noting what cannot be read."""
 
     def __init__(self, *, user, rows: list[list[str]]):
-        header = [_normalise_header(cell) for cell in rows[0]]
+        header = [normalise_header(cell) for cell in rows[0]]
         missing = [name for name in HEADERS if name not in header]
         if missing:
             raise ImportFileError(
@@ -365,7 +235,7 @@ def procurement_import(
     a single purchase (procurement.rules) applies to every row."""
     require_unit_role(actor, budget_unit, Role.UNIT_CLERK)
     try:
-        rows = read_table(name, content)
+        rows = read_table(name, content, expected_columns=len(HEADERS)).rows
         if not rows:
             raise ImportFileError(_("The file is empty."))
         reader = _RowReader(user=actor, rows=rows)

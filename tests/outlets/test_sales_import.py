@@ -217,7 +217,7 @@ def test_file_checks(district_officer, outlets, settings):
 
 
 def test_too_many_rows_are_refused(district_officer, outlets, monkeypatch):
-    monkeypatch.setattr("outlets.imports.MAX_ROWS", 3)
+    monkeypatch.setattr("portal.spreadsheets.MAX_ROWS", 3)
     content = csv_bytes([row(outlets["a"]) for _ in range(6)])
     assert "more than 3 rows" in run(district_officer, content).errors[0].message
 
