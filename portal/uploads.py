@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
 # What an uploaded voucher or document may be, told by its first bytes.
@@ -17,6 +19,10 @@ UPLOAD_SIGNATURES = (
     (b"\xff\xd8\xff", "image/jpeg"),
     (b"\x89PNG\r\n\x1a\n", "image/png"),
 )
+
+
+# Photos (of products, outlets, inspections): pictures only, never a PDF.
+PICTURE_TYPES = frozenset({"image/jpeg", "image/png"})
 
 
 @dataclass(frozen=True)
@@ -81,3 +87,20 @@ def _inspect(upload: UploadedFile) -> UploadFacts:
         size=upload.size,
         sha256=digest.hexdigest(),
     )
+
+
+def inspect_picture(upload: UploadedFile, *, field: str) -> UploadFacts:
+    """``inspect_upload`` for a photo: a JPEG or PNG by content, within the size limit."""
+    facts = inspect_upload(upload, field=field)
+    if facts.content_type not in PICTURE_TYPES:
+        raise ValidationError(
+            {field: _("“%(name)s” is not a JPEG or PNG picture.") % {"name": upload.name}}
+        )
+    return facts
+
+
+def delete_file_on_commit(file: FieldFile) -> None:
+    """Remove a stored file once the transaction that dropped its row has committed (a
+    rolled-back removal keeps its file)."""
+    storage, name = file.storage, file.name
+    transaction.on_commit(lambda: storage.delete(name))

@@ -48,7 +48,7 @@ from portal.models import ExitReason, Organisation, Region
 from portal.notifications import members_of, notify
 from portal.roles import actor_of
 from portal.selectors import organisation_for_user
-from portal.uploads import inspect_upload
+from portal.uploads import delete_file_on_commit, inspect_picture
 from products.models import Product, Supplier
 
 from ..models import Inspection, InspectionPhoto, Outlet, OutletPhoto, OutletStatusChange
@@ -58,8 +58,6 @@ Status = Outlet.Status
 
 # "1+10": one city centre and ten district centres (issue 5).
 CENTRE_NETWORK_SIZE = 11
-# Photos shown on the outlet's page: pictures only, never a PDF.
-PHOTO_CONTENT_TYPES = frozenset({"image/jpeg", "image/png"})
 # Enough to show the counter, its signage and its shelves; more only slows a phone down.
 MAX_PHOTOS_PER_OUTLET = 8
 MAX_PHOTOS_PER_INSPECTION = 8
@@ -355,15 +353,6 @@ def outlet_products_set(*, actor, outlet: Outlet, products: Iterable[Product]) -
 # --- photos ---------------------------------------------------------------------------------
 
 
-def _check_photo(file: UploadedFile, *, field: str):
-    facts = inspect_upload(file, field=field)
-    if facts.content_type not in PHOTO_CONTENT_TYPES:
-        raise ValidationError(
-            {field: _("“%(name)s” is not a JPEG or PNG picture.") % {"name": file.name}}
-        )
-    return facts
-
-
 @transaction.atomic
 def outlet_photo_add(
     *, actor, outlet: Outlet, file: UploadedFile, caption: str = ""
@@ -372,7 +361,7 @@ def outlet_photo_add(
     outlet = _locked(outlet)
     require_manager(actor, outlet.district_id)
     _refuse_if_exited(outlet)
-    facts = _check_photo(file, field="file")
+    facts = inspect_picture(file, field="file")
     if outlet.photos.count() >= MAX_PHOTOS_PER_OUTLET:
         raise ApplicationError(
             _("An outlet has at most %(count)s photos: remove one first.")
@@ -395,9 +384,8 @@ def outlet_photo_remove(*, actor, photo: OutletPhoto) -> None:
     """An office removes a photo; the file goes once the removal is committed."""
     photo = OutletPhoto.objects.select_related("outlet").get(pk=photo.pk)
     require_manager(actor, photo.outlet.district_id)
-    storage, name = photo.file.storage, photo.file.name
     photo.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_file_on_commit(photo.file)
 
 
 # --- inspections ----------------------------------------------------------------------------
@@ -485,7 +473,7 @@ def inspection_record(
     facts = []
     for upload in photos:
         try:
-            facts.append(_check_photo(upload, field="photos"))
+            facts.append(inspect_picture(upload, field="photos"))
         except ValidationError as error:
             errors.setdefault("photos", []).extend(error.message_dict["photos"])
     if errors:

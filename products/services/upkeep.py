@@ -17,13 +17,11 @@ from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
 from portal.models import Region
-from portal.uploads import inspect_upload
+from portal.uploads import delete_file_on_commit, inspect_picture
 
 from ..models import Product, ProductPhoto, Supplier, SupplierBase
 from .suppliers import _clean_phone, _locked_supplier, _own_supplier
 
-# Photos shown on a product's catalogue page: pictures only, never a PDF.
-PHOTO_CONTENT_TYPES = frozenset({"image/jpeg", "image/png"})
 # Enough to show a product from every side; more only slows the catalogue page on a phone.
 MAX_PHOTOS_PER_PRODUCT = 8
 
@@ -239,11 +237,7 @@ def product_photo_add(
         .get(pk=product.pk)
     )
     _own_supplier(actor, product.supplier)
-    facts = inspect_upload(file, field="file")
-    if facts.content_type not in PHOTO_CONTENT_TYPES:
-        raise ValidationError(
-            {"file": _("“%(name)s” is not a JPEG or PNG picture.") % {"name": file.name}}
-        )
+    facts = inspect_picture(file, field="file")
     if product.photos.count() >= MAX_PHOTOS_PER_PRODUCT:
         raise ApplicationError(
             _("A product has at most %(count)s photos: remove one first.")
@@ -266,6 +260,5 @@ def product_photo_remove(*, actor, photo: ProductPhoto) -> None:
     """The supplier removes a photo; the file goes once the removal is committed."""
     photo = ProductPhoto.objects.select_related("product__supplier").get(pk=photo.pk)
     _own_supplier(actor, photo.product.supplier)
-    storage, name = photo.file.storage, photo.file.name
     photo.delete()
-    transaction.on_commit(lambda: storage.delete(name))
+    delete_file_on_commit(photo.file)
