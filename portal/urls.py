@@ -21,6 +21,7 @@ urlpatterns = [
     path("api/v1/", include("procurement.api_urls")),
     path("api/v1/", include("products.api_urls")),
     path("api/v1/", include("outlets.api_urls")),
+    path("api/v1/", include("reporting.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("admin/", admin.site.urls),

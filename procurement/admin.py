@@ -62,10 +62,10 @@ class QuotaPolicyAdmin(admin.ModelAdmin):
 
 @admin.register(AnnualTarget)
 class AnnualTargetAdmin(admin.ModelAdmin):
-    list_display = ["year", "district", "amount"]
+    list_display = ["year", "district", "region", "amount"]
     list_filter = ["year", ("district", CityDistrictListFilter)]
-    list_select_related = ["district"]
-    autocomplete_fields = ["district"]
+    list_select_related = ["district", "region"]
+    autocomplete_fields = ["district", "region"]
 
 
 @admin.register(Declaration)

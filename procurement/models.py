@@ -72,7 +72,8 @@ class QuotaPolicy(models.Model):
 
 
 class AnnualTarget(models.Model):
-    """The amount the city (district empty) or a district is to buy in a year."""
+    """The amount to buy in a year: city-wide (no district, no region), by one of the city's
+    districts, or from one paired region (a county the city helps)."""
 
     year = models.PositiveSmallIntegerField(_("year"))
     district = models.ForeignKey(
@@ -82,6 +83,15 @@ class AnnualTarget(models.Model):
         null=True,
         blank=True,
         related_name="targets",
+    )
+    region = models.ForeignKey(
+        Region,
+        verbose_name=_("paired region"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="purchase_targets",
+        help_text=_("A county the city helps: the amount to buy from it in the year."),
     )
     amount = MoneyField(_("target (yuan)"))
 
@@ -96,14 +106,25 @@ class AnnualTarget(models.Model):
                 name="target_unique_district",
             ),
             models.UniqueConstraint(
-                fields=["year"], condition=Q(district__isnull=True), name="target_unique_city"
+                fields=["year"],
+                condition=Q(district__isnull=True, region__isnull=True),
+                name="target_unique_city",
+            ),
+            models.UniqueConstraint(
+                fields=["year", "region"],
+                condition=Q(region__isnull=False),
+                name="target_unique_region",
+            ),
+            models.CheckConstraint(
+                condition=Q(district__isnull=True) | Q(region__isnull=True),
+                name="target_district_or_region",
             ),
             models.CheckConstraint(condition=Q(amount__gt=0), name="target_positive"),
             models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="target_year_plausible"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.year} {self.district or ''}"
+        return f"{self.year} {self.district or self.region or ''}"
 
 
 class Declaration(models.Model):

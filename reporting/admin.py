@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.admin import CityDistrictListFilter, CreatorStampMixin
 
-from .models import ReportRun
+from .models import Bulletin, ReportRun
 
 
 @admin.register(ReportRun)
@@ -52,3 +52,13 @@ class ReportRunAdmin(CreatorStampMixin, admin.ModelAdmin):
     @admin.display(description=_("duration"))
     def duration(self, obj: ReportRun):
         return obj.duration
+
+
+@admin.register(Bulletin)
+class BulletinAdmin(CreatorStampMixin, admin.ModelAdmin):
+    creator_field = "created_by"
+    list_display = ["title", "year", "quarter", "status", "published_at", "created_by"]
+    list_filter = ["status", "year", "quarter"]
+    search_fields = ["title", "body"]
+    list_select_related = ["created_by"]
+    readonly_fields = ["created_by", "created_at", "updated_at", "published_by", "published_at"]

@@ -46,6 +46,9 @@ class ReportRun(models.Model):
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     progress = models.PositiveSmallIntegerField(_("progress (%)"), default=0)
+    # How many times a worker has started building this run (a retry or a redelivery after a
+    # lost worker adds one).
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     error = models.TextField(_("error"), blank=True)
     xlsx = models.FileField(_("Excel workbook"), upload_to="reports/%Y/", blank=True)
     pdf = models.FileField(_("PDF summary"), upload_to="reports/%Y/", blank=True)
@@ -80,3 +83,63 @@ class ReportRun(models.Model):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+
+class Bulletin(models.Model):
+    """A quarter's bulletin (通报): districts and units ranked by share and growth, laggards
+    named. Generated as a draft the city office edits, then published to the offices and the
+    units concerned; every bulletin stays in the archive."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    quarter = models.PositiveSmallIntegerField(_("quarter"))
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    # The figures the text was written from (rankings, laggards), kept as they were then.
+    data = models.JSONField(_("figures"), default=dict, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("drafted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("drafted at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("last edited"), auto_now=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("published by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bulletin")
+        verbose_name_plural = _("bulletins")
+        ordering = ["-year", "-quarter", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(quarter__gte=1, quarter__lte=4), name="bulletin_quarter_1_4"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["draft", "published"]), name="bulletin_status_known"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="draft") | Q(published_at__isnull=False),
+                name="bulletin_published_has_date",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "quarter", "status"])]
+
+    def __str__(self) -> str:
+        return self.title

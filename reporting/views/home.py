@@ -2,11 +2,12 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import path
 
 from portal.periods import today
 from portal.roles import actor_of
 
-from .selectors import home_figures
+from ..selectors import home_figures
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -16,3 +17,6 @@ def home(request: HttpRequest) -> HttpResponse:
         return render(request, "portal/home_public.html")
     figures = home_figures(user=request.user, as_of=today())
     return render(request, "portal/home.html", {"figures": figures})
+
+
+urlpatterns = [path("", home, name="home")]

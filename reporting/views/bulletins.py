@@ -1,0 +1,3 @@
+"""Bulletins (通报) and the annual targets the dashboards measure against."""
+
+urlpatterns: list = []
