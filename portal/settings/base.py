@@ -172,6 +172,17 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "products.certificates_daily",
         "schedule": crontab(hour=1, minute=30),
     },
+    # Queue the reports of the quarter just ended (the city's and each district's) on the 5th
+    # day of the next quarter at 06:00, after the units' quarter-end paperwork has settled.
+    "reporting-quarterly-report": {
+        "task": "reporting.quarterly_report",
+        "schedule": crontab(minute=0, hour=6, day_of_month=5, month_of_year="1,4,7,10"),
+    },
+    # Report runs left stuck by a lost worker are queued again or failed (reporting.services).
+    "reporting-recover-stale-runs": {
+        "task": "reporting.recover_stale_runs",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 LOGGING = {
