@@ -72,6 +72,8 @@ MENU: tuple[Group, ...] = (
         (
             Entry("reporting:dashboard", _("Dashboard"), OFFICES),
             Entry("reporting:reports", _("Quarterly reports"), OFFICES),
+            Entry("reporting:bulletins", _("Bulletins"), (*OFFICES, *UNITS)),
+            Entry("reporting:targets", _("Annual targets"), OFFICES),
         ),
     ),
     Group(
