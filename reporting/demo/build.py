@@ -25,6 +25,7 @@ from procurement.models import ProcurementRecord, QuarterSubmission
 from products.models import Certificate, Supplier
 
 from .accounts import district_office_of, seed_accounts, seed_offices
+from .bulletins import seed_bulletins
 from .catalogue import SUPPLIER_2_ACCOUNT_KEY, SUPPLIER_ACCOUNT_KEY
 from .certification import seed_certificates
 from .codes import CreditCodes
@@ -103,6 +104,7 @@ def _build(ctx: SeedContext) -> int:
         submitters={unit_a.pk: users["unit_approver"].pk, unit_b.pk: users["unit_clerk_2"].pk},
     )
     seed_targets(ctx, sorted(offices.districts))
+    seed_bulletins(ctx, office=users["city_office"])
     operators = sorted(
         Supplier.objects.filter(status=Supplier.Status.ACTIVE).values_list("pk", flat=True)
     )

@@ -15,6 +15,7 @@ from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from django.db.models import Exists, OuterRef, Sum
 from django.db.models.functions import ExtractQuarter, ExtractYear
 
+from portal.models import DistrictPairing
 from portal.money import CENT, ZERO
 from portal.periods import Quarter, ended_quarters
 from procurement.models import (
@@ -195,4 +196,30 @@ def seed_targets(ctx: SeedContext, districts: list[str]) -> None:
             if district is None:
                 lookup = {"year": year, "district__isnull": True}
             upsert(ctx, AnnualTarget, lookup, {"amount": _round_target(amount)})
+    _seed_county_targets(ctx)
     ctx.log(f"  年度目标 (annual targets): {AnnualTarget.objects.count()}")
+
+
+def _seed_county_targets(ctx: SeedContext) -> None:
+    """What the city means to buy from each paired county it bought from: last year's amount
+    grown like the districts' (the first year, the year's own amount)."""
+    paired = set(DistrictPairing.objects.values_list("region_id", flat=True))
+    totals: dict[tuple[int, str], Decimal] = defaultdict(lambda: ZERO)
+    sums = (
+        ProcurementRecord.objects.exclude(status=ProcurementRecord.Status.REJECTED)
+        .filter(supplier__region_id__in=paired)
+        .annotate(year=ExtractYear("purchased_on"))
+        .values_list("year", "supplier__region_id")
+        .annotate(total=Sum("amount"))
+    )
+    for year, region, total in sums:
+        totals[year, region] += _to_money(total)
+    for year in range(PERIOD_START.year, ctx.as_of.year + 1):
+        for region in sorted(paired):
+            if year == PERIOD_START.year:
+                amount = totals[year, region] * FIRST_YEAR_TARGET
+            else:
+                amount = totals[year - 1, region] * TARGET_GROWTH
+            if amount > 0:
+                lookup = {"year": year, "region_id": region}
+                upsert(ctx, AnnualTarget, lookup, {"amount": _round_target(amount)})

@@ -11,6 +11,7 @@ import os
 import time
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.test.utils import override_settings
 
 from portal.periods import today
 from reporting.demo.build import seed_demo
@@ -68,14 +69,17 @@ class Command(BaseCommand):
             f"生成演示数据 (seeding the demo): {units} units, {records:,} records, "
             f"seed {options['seed']}, as of {as_of}"
         )
-        counts = seed_demo(
-            seed=options["seed"],
-            as_of=as_of,
-            units=units,
-            records=records,
-            password=password,
-            log=self.stdout.write,
-        )
+        # The demo's notifications (a published bulletin's, say) stay in the portal: no mail
+        # leaves while the demo city is built.
+        with override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"):
+            counts = seed_demo(
+                seed=options["seed"],
+                as_of=as_of,
+                units=units,
+                records=records,
+                password=password,
+                log=self.stdout.write,
+            )
         self.stdout.write("汇总 (summary): rows per table")
         for label, count in counts.items():
             self.stdout.write(f"  {label:<36} {count:>10,}")
