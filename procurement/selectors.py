@@ -4,6 +4,7 @@ A clerk or approver reads only their unit, a district office the units of its di
 the city office every unit; suppliers and reviewers read no unit's procurement.
 """
 
+import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -11,7 +12,7 @@ from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from portal.money import ZERO, MoneyField, quantize
-from portal.periods import year_bounds
+from portal.periods import Quarter
 from portal.roles import actor_of
 
 from .models import (
@@ -113,7 +114,15 @@ class ComplianceRow:
     meets_growth: bool
 
 
-def _sum_by_unit(qs: QuerySet, column: str) -> Subquery:
+def assistance_records(first: datetime.date, last: datetime.date) -> QuerySet:
+    """api.md: the records dated in [first, last] that are not rejected."""
+    return ProcurementRecord.objects.filter(purchased_on__range=(first, last)).exclude(
+        status=ProcurementRecord.Status.REJECTED
+    )
+
+
+def sum_by_unit(qs: QuerySet, column: str) -> Subquery:
+    """A correlated sum of ``column`` over ``qs`` for each budget unit of the outer query."""
     return Subquery(
         qs.filter(budget_unit=OuterRef("pk"))
         .order_by()
@@ -124,24 +133,40 @@ def _sum_by_unit(qs: QuerySet, column: str) -> Subquery:
     )
 
 
-def _assistance(year: int) -> QuerySet:
-    first, last = year_bounds(year)
-    return ProcurementRecord.objects.filter(purchased_on__range=(first, last)).exclude(
-        status=ProcurementRecord.Status.REJECTED
+def with_compliance_totals(
+    units: QuerySet[BudgetUnit], *, year: int, through: int = 4, last_year_through: int = 4
+) -> QuerySet[BudgetUnit]:
+    """``units`` annotated, in the same query, with api.md's totals over the year to the end of
+    quarter ``through``: ``agri_total`` (the declarations of quarters 1..through),
+    ``assistance_total`` (the records from 1 January to that quarter's end, rejected aside)
+    and ``last_year_total`` (last year's, to the end of quarter ``last_year_through``). The
+    defaults are the whole year, as the compliance API reads it."""
+    zero = Value(ZERO, output_field=MoneyField())
+    first = datetime.date(year, 1, 1)
+    last_year_first = datetime.date(year - 1, 1, 1)
+    return units.annotate(
+        agri_total=Coalesce(
+            sum_by_unit(Declaration.objects.filter(year=year, quarter__lte=through), "agri_total"),
+            zero,
+        ),
+        assistance_total=Coalesce(
+            sum_by_unit(assistance_records(first, Quarter(year, through).last_day), "amount"),
+            zero,
+        ),
+        last_year_total=Coalesce(
+            sum_by_unit(
+                assistance_records(last_year_first, Quarter(year - 1, last_year_through).last_day),
+                "amount",
+            ),
+            zero,
+        ),
     )
 
 
 def compliance_units(*, user, year: int, district: str | None = None) -> QuerySet[BudgetUnit]:
     """The visible units annotated with the year's totals, all in one query (api.md, "The
     quota, exactly": agri_total, assistance_total and last year's assistance_total)."""
-    zero = Value(ZERO, output_field=MoneyField())
-    units = budget_unit_for_user(user).annotate(
-        agri_total=Coalesce(
-            _sum_by_unit(Declaration.objects.filter(year=year), "agri_total"), zero
-        ),
-        assistance_total=Coalesce(_sum_by_unit(_assistance(year), "amount"), zero),
-        last_year_total=Coalesce(_sum_by_unit(_assistance(year - 1), "amount"), zero),
-    )
+    units = with_compliance_totals(budget_unit_for_user(user), year=year)
     if district:
         units = units.filter(region_id=district)
     return units.order_by("region_id", "name", "pk")

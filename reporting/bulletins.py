@@ -31,15 +31,13 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
-    Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce
+from django.db.models.functions import Cast
 
 from portal.formatting import percent, wanyuan, yiyuan
-from portal.money import ZERO, MoneyField, quantize
+from portal.money import ZERO, quantize
 from portal.periods import Quarter
 from portal.roles import actor_of
 from portal.selectors import city_districts
@@ -51,6 +49,7 @@ from procurement.selectors import (
     declaration_for_user,
     record_for_user,
     required_share,
+    with_compliance_totals,
 )
 
 from .models import Bulletin
@@ -90,38 +89,19 @@ def period_bounds(period: Quarter) -> tuple[datetime.date, datetime.date]:
     return datetime.date(period.year, 1, 1), period.last_day
 
 
-def _sum_by_unit(qs: QuerySet, column: str) -> Subquery:
-    return Subquery(
-        qs.filter(budget_unit=OuterRef("pk"))
-        .order_by()
-        .values("budget_unit")
-        .annotate(total=Sum(column))
-        .values("total"),
-        output_field=MoneyField(),
-    )
-
-
-def _purchases(first: datetime.date, last: datetime.date) -> QuerySet:
-    return ProcurementRecord.objects.filter(purchased_on__range=(first, last)).exclude(
-        status=REJECTED
-    )
-
-
 def units_to_date(*, user, period: Quarter) -> QuerySet[BudgetUnit]:
     """The visible units with their year-to-date totals, in one query, ordered by share
     (highest first; units with nothing declared last)."""
-    first, last = period_bounds(period)
-    before = Quarter(period.year - 1, period.quarter)
     declared = Declaration.objects.filter(year=period.year, quarter__lte=period.quarter)
-    zero = Value(ZERO, output_field=MoneyField())
+    # Growth compares with the same months of last year (the bulletin's own period).
     return (
-        budget_unit_for_user(user)
+        with_compliance_totals(
+            budget_unit_for_user(user),
+            year=period.year,
+            through=period.quarter,
+            last_year_through=period.quarter,
+        )
         .annotate(
-            agri_total=Coalesce(_sum_by_unit(declared, "agri_total"), zero),
-            assistance_total=Coalesce(_sum_by_unit(_purchases(first, last), "amount"), zero),
-            last_year_total=Coalesce(
-                _sum_by_unit(_purchases(*period_bounds(before)), "amount"), zero
-            ),
             declared=Exists(declared.filter(budget_unit=OuterRef("pk"))),
             # A float share, for ordering only (integer division on some databases otherwise).
             share_value=Case(

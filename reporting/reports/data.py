@@ -37,7 +37,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
@@ -48,8 +48,14 @@ from portal.models import DistrictPairing, Region
 from portal.money import ZERO, MoneyField, quantize
 from portal.periods import Quarter
 from portal.selectors import city_districts
-from procurement.models import AnnualTarget, BudgetUnit, Channel, Declaration, ProcurementRecord
-from procurement.selectors import ComplianceRow, compliance_row, required_share
+from procurement.models import AnnualTarget, BudgetUnit, Channel, Declaration
+from procurement.selectors import (
+    ComplianceRow,
+    assistance_records,
+    compliance_row,
+    required_share,
+    with_compliance_totals,
+)
 from products.models import Certificate, CertificationScheme, ExitAction, ProductCategory
 
 from .figures import (
@@ -68,50 +74,12 @@ def _money(value) -> Decimal:
     return quantize(value if value is not None else ZERO)
 
 
-def _sum_by_unit(qs: QuerySet, column: str) -> Subquery:
-    # The same correlated sum ``procurement.selectors.compliance_units`` uses, over this
-    # report's periods.
-    return Subquery(
-        qs.filter(budget_unit=OuterRef("pk"))
-        .order_by()
-        .values("budget_unit")
-        .annotate(total=Sum(column))
-        .values("total"),
-        output_field=MoneyField(),
-    )
-
-
-def _assistance(first: datetime.date, last: datetime.date) -> QuerySet[ProcurementRecord]:
-    """api.md: records dated in the period that are not rejected."""
-    return ProcurementRecord.objects.filter(purchased_on__range=(first, last)).exclude(
-        status=ProcurementRecord.Status.REJECTED
-    )
-
-
 def compliance_to_quarter(
     *, year: int, quarter: int, district_code: str | None = None
 ) -> list[ComplianceRow]:
     """api.md's formula for every unit (of the district), over the year to the quarter's end:
     one query, then ``compliance_row`` (the function behind ``compliance_rows``) per unit."""
-    period = Quarter(year, quarter)
-    zero = Value(ZERO, output_field=MoneyField())
-    units = BudgetUnit.objects.annotate(
-        agri_total=Coalesce(
-            _sum_by_unit(Declaration.objects.filter(year=year, quarter__lte=quarter), "agri_total"),
-            zero,
-        ),
-        assistance_total=Coalesce(
-            _sum_by_unit(_assistance(datetime.date(year, 1, 1), period.last_day), "amount"),
-            zero,
-        ),
-        last_year_total=Coalesce(
-            _sum_by_unit(
-                _assistance(datetime.date(year - 1, 1, 1), datetime.date(year - 1, 12, 31)),
-                "amount",
-            ),
-            zero,
-        ),
-    )
+    units = with_compliance_totals(BudgetUnit.objects.all(), year=year, through=quarter)
     if district_code:
         units = units.filter(region_id=district_code)
     units = units.order_by("region_id", "name", "pk")
@@ -477,7 +445,7 @@ def collect_figures(*, year: int, quarter: int, district_code: str | None = None
     policy = required_share(year)
     targets = _targets(year)
 
-    records = _assistance(year_first, last)
+    records = assistance_records(year_first, last)
     declarations = Declaration.objects.filter(year=year, quarter__lte=quarter)
     if district is not None:
         records = records.filter(budget_unit__region_id=district.code)
