@@ -36,6 +36,7 @@ from products.models import Product
 
 from ..models import Outlet, OutletStatusChange
 from ..selectors import outlet_api_list
+from ..services import oversight
 from ..services import registry as services
 
 OFFICES = (Role.CITY_OFFICE, Role.DISTRICT_OFFICE)
@@ -237,7 +238,7 @@ class OutletViewSet(
         outlet = self._managed_object()
         values = OutletStatusInputSerializer(data=request.data)
         values.is_valid(raise_exception=True)
-        change = services.outlet_set_status(
+        change = oversight.outlet_set_status(
             actor=request.user, outlet=outlet, as_of=today(), **values.validated_data
         )
         outlet = self.get_queryset().get(pk=outlet.pk)

@@ -1,5 +1,6 @@
 """The offices' outlet registry: register and edit outlets, the products they carry and their
-photos; inspections (巡查); suspension, reinstatement and exit (动态退出).
+photos. Inspections (巡查) and suspension, reinstatement and exit (动态退出) are in
+``oversight``, on the same rules of who may act.
 
 Issue 5: "District offices register outlets in their district; the city office everywhere."
 A district office acts only on the outlets of its own district: registering an outlet
@@ -32,7 +33,7 @@ Decisions kept here:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -40,18 +41,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
-from portal.models import ExitReason, Organisation, Region
-from portal.notifications import members_of, notify
+from portal.models import Organisation, Region
 from portal.roles import actor_of
 from portal.selectors import organisation_for_user
 from portal.uploads import delete_file_on_commit, inspect_picture
 from products.models import Product, Supplier
 
-from ..models import Inspection, InspectionPhoto, Outlet, OutletPhoto, OutletStatusChange
+from ..models import Outlet, OutletPhoto
 from ..reference_data import INSPECTION_CHECKLIST
 
 Status = Outlet.Status
@@ -386,238 +385,3 @@ def outlet_photo_remove(*, actor, photo: OutletPhoto) -> None:
     require_manager(actor, photo.outlet.district_id)
     photo.delete()
     delete_file_on_commit(photo.file)
-
-
-# --- inspections ----------------------------------------------------------------------------
-
-
-def _check_inspection(
-    *,
-    outlet: Outlet,
-    inspected_on: datetime.date | None,
-    inspector_name: str,
-    checklist: Mapping[str, str],
-    findings: str,
-    result: str,
-    photos: Sequence[UploadedFile],
-    as_of: datetime.date,
-) -> dict[str, list[str]]:
-    errors: dict[str, list[str]] = {}
-    if inspected_on is None:
-        errors["inspected_on"] = [_("Give the date of the inspection.")]
-    elif inspected_on > as_of:
-        errors["inspected_on"] = [_("The inspection date may not be in the future.")]
-    elif outlet.opened_on is not None and inspected_on < outlet.opened_on:
-        errors["inspected_on"] = [
-            _("The outlet opened on %(date)s: an inspection comes after that.")
-            % {"date": outlet.opened_on.isoformat()}
-        ]
-    if not (inspector_name or "").strip():
-        errors["inspector_name"] = [_("Name who inspected the outlet.")]
-    unknown = set(checklist) - set(CHECKLIST_CODES)
-    if unknown:
-        errors["checklist"] = [_("Mark only the items of the inspection checklist.")]
-    for code in CHECKLIST_CODES:
-        if checklist.get(code) not in (CHECK_PASSED, CHECK_FAILED):
-            errors[f"check_{code}"] = [_("Mark this item passed or failed.")]
-    failed = [code for code in CHECKLIST_CODES if checklist.get(code) == CHECK_FAILED]
-    if result not in Inspection.Result.values:
-        errors["result"] = [_("Choose the result from the list.")]
-    elif failed and result == Inspection.Result.PASSED:
-        errors["result"] = [
-            _("An item failed, so the inspection cannot pass: choose rectification or failed.")
-        ]
-    if (failed or result in (Inspection.Result.RECTIFY, Inspection.Result.FAILED)) and not (
-        findings or ""
-    ).strip():
-        errors["findings"] = [
-            _("Say what failed and what must be put right: it backs any suspension that follows.")
-        ]
-    if len(photos) > MAX_PHOTOS_PER_INSPECTION:
-        errors["photos"] = [
-            _("At most %(count)s photos per inspection.") % {"count": MAX_PHOTOS_PER_INSPECTION}
-        ]
-    return errors
-
-
-@transaction.atomic
-def inspection_record(
-    *,
-    actor,
-    outlet: Outlet,
-    inspected_on: datetime.date | None,
-    inspector_name: str,
-    checklist: Mapping[str, str],
-    result: str,
-    findings: str = "",
-    photos: Sequence[UploadedFile] = (),
-    as_of: datetime.date,
-) -> Inspection:
-    """An office records an inspection (巡查, issue 5 point 3): the date (not in the future),
-    who inspected, each checklist item (``INSPECTION_CHECKLIST``) passed or failed, the
-    findings (required when anything failed) and the result, with photos as evidence."""
-    outlet = _locked(outlet)
-    require_manager(actor, outlet.district_id)
-    _refuse_if_exited(outlet)
-    photos = list(photos)
-    errors = _check_inspection(
-        outlet=outlet,
-        inspected_on=inspected_on,
-        inspector_name=inspector_name,
-        checklist=checklist,
-        findings=findings,
-        result=result,
-        photos=photos,
-        as_of=as_of,
-    )
-    facts = []
-    for upload in photos:
-        try:
-            facts.append(inspect_picture(upload, field="photos"))
-        except ValidationError as error:
-            errors.setdefault("photos", []).extend(error.message_dict["photos"])
-    if errors:
-        raise ValidationError(errors)
-    inspection = Inspection(
-        outlet=outlet,
-        inspected_on=inspected_on,
-        inspector=actor,
-        inspector_name=inspector_name.strip(),
-        checklist={code: checklist[code] for code in CHECKLIST_CODES},
-        findings=(findings or "").strip(),
-        result=result,
-    )
-    inspection.full_clean()
-    inspection.save()
-    for upload, fact in zip(photos, facts, strict=True):
-        photo = InspectionPhoto(
-            inspection=inspection, file=upload, uploaded_by=actor, **fact.as_fields()
-        )
-        photo.full_clean()
-        photo.save()
-    return inspection
-
-
-# --- suspension, reinstatement, exit --------------------------------------------------------
-
-
-def _clean_reason(reason: str, note: str) -> str:
-    note = (note or "").strip()
-    if reason not in ExitReason.values:
-        raise ValidationError({"reason": _("Choose a reason from the list.")})
-    if reason == ExitReason.OTHER and not note:
-        raise ValidationError(
-            {"note": _("Say what the reason is in the note when you choose “Other”.")}
-        )
-    return note
-
-
-def _check_move(outlet: Outlet, target: str) -> None:
-    if target not in STATUS_MOVES:
-        raise ValidationError({"status": _("Choose “active”, “suspended” or “exited”.")})
-    if outlet.status == target:
-        raise ApplicationError(
-            _("“%(name)s” is already “%(status)s”.")
-            % {"name": outlet.name, "status": Status(target).label}
-        )
-    if outlet.status == Status.EXITED:
-        raise ApplicationError(
-            _("“%(name)s” has exited, which is final: to come back it must be registered anew.")
-            % {"name": outlet.name}
-        )
-    if outlet.status not in STATUS_MOVES[target]:  # pragma: no cover - the table covers all
-        raise ApplicationError(
-            _("“%(name)s” cannot go from “%(from)s” to “%(to)s”.")
-            % {
-                "name": outlet.name,
-                "from": Status(outlet.status).label,
-                "to": Status(target).label,
-            }
-        )
-
-
-def _notify_operator(outlet: Outlet, change: OutletStatusChange) -> None:
-    """A supplier running the outlet hears of the change with its reason."""
-    if outlet.operator_id is None or outlet.operator.kind != Organisation.Kind.SUPPLIER:
-        return
-    titles = {
-        Status.SUSPENDED: _("The outlet “%(name)s” has been suspended"),
-        Status.EXITED: _("The outlet “%(name)s” has exited the programme"),
-        Status.ACTIVE: _("The outlet “%(name)s” has been reinstated"),
-    }
-    body = _("Reason: %(reason)s.") % {"reason": ExitReason(change.reason).label}
-    if change.note:
-        body += "\n" + _("Note: %(note)s") % {"note": change.note}
-    notify(
-        recipients=members_of(outlet.operator_id),
-        title=titles[change.to_status] % {"name": outlet.name},
-        body=body,
-    )
-
-
-@transaction.atomic
-def outlet_set_status(
-    *,
-    actor,
-    outlet: Outlet,
-    status: str,
-    reason: str,
-    note: str = "",
-    as_of: datetime.date,
-) -> OutletStatusChange:
-    """Suspend, reinstate or exit an outlet (动态退出; domain.md: "quality failures, prices
-    out of line, dishonest operation or no poverty-reduction effect get them suspended or
-    removed"). Active ↔ suspended; either → exited, which is final and sets ``exited_on``
-    (the outlet stays counted in the periods it was open). Every change is written as an
-    ``OutletStatusChange`` (who, when, from, to, reason, note) in the same transaction, and a
-    supplier operating the outlet is notified."""
-    outlet = (
-        Outlet.objects.select_for_update(of=("self",)).select_related("operator").get(pk=outlet.pk)
-    )
-    require_manager(actor, outlet.district_id)
-    note = _clean_reason(reason, note)
-    _check_move(outlet, status)
-    previous = outlet.status
-    outlet.status = status
-    if status == Status.EXITED:
-        outlet.exited_on = as_of
-    outlet.full_clean()
-    outlet.save(update_fields=["status", "exited_on"])
-    change = OutletStatusChange(
-        outlet=outlet,
-        from_status=previous,
-        to_status=status,
-        reason=reason,
-        note=note,
-        changed_by=actor,
-        changed_at=timezone.now(),
-    )
-    change.full_clean()
-    change.save()
-    _notify_operator(outlet, change)
-    return change
-
-
-def outlet_suspend(
-    *, actor, outlet: Outlet, reason: str, note: str = "", as_of
-) -> OutletStatusChange:
-    """Suspend an active outlet until an office reinstates it; the finder stops showing it."""
-    return outlet_set_status(
-        actor=actor, outlet=outlet, status=Status.SUSPENDED, reason=reason, note=note, as_of=as_of
-    )
-
-
-def outlet_reinstate(
-    *, actor, outlet: Outlet, reason: str, note: str = "", as_of
-) -> OutletStatusChange:
-    """Lift a suspension: the outlet is active again and back in the finder."""
-    return outlet_set_status(
-        actor=actor, outlet=outlet, status=Status.ACTIVE, reason=reason, note=note, as_of=as_of
-    )
-
-
-def outlet_exit(*, actor, outlet: Outlet, reason: str, note: str = "", as_of) -> OutletStatusChange:
-    """Exit an outlet for good (final); ``exited_on`` is ``as_of``."""
-    return outlet_set_status(
-        actor=actor, outlet=outlet, status=Status.EXITED, reason=reason, note=note, as_of=as_of
-    )

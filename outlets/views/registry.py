@@ -44,6 +44,7 @@ from ..selectors import (
     sales_last_months,
     status_change_for_user,
 )
+from ..services import oversight
 from ..services import registry as services
 
 OFFICES = (Role.CITY_OFFICE, Role.DISTRICT_OFFICE)
@@ -340,7 +341,7 @@ def inspection_create(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         inspection = call_service(
             form,
-            services.inspection_record,
+            oversight.inspection_record,
             actor=request.user,
             outlet=outlet,
             as_of=today(),
@@ -374,7 +375,7 @@ def outlet_status(request: HttpRequest, pk: int, status: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         change = call_service(
             form,
-            services.outlet_set_status,
+            oversight.outlet_set_status,
             actor=request.user,
             outlet=outlet,
             status=status,

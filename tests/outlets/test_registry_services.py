@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from outlets.models import Inspection, Outlet, OutletPhoto, OutletStatusChange
+from outlets.services import oversight
 from outlets.services import registry as services
 from outlets.services.registry import OutletData
 from portal.errors import ApplicationError
@@ -278,7 +279,7 @@ def inspect(actor, outlet, **changes):
         "photos": [],
     }
     values.update(changes)
-    return services.inspection_record(actor=actor, outlet=outlet, as_of=TODAY, **values)
+    return oversight.inspection_record(actor=actor, outlet=outlet, as_of=TODAY, **values)
 
 
 def test_an_inspection_is_recorded_with_its_checklist_and_photos(district_officer):
@@ -338,17 +339,17 @@ def test_inspection_of_another_district_or_an_exited_outlet_is_refused(district_
 
 def test_suspend_reinstate_exit_each_write_a_history_row(district_officer):
     outlet = f.OutletFactory()
-    services.outlet_suspend(
+    oversight.outlet_suspend(
         actor=district_officer, outlet=outlet, reason="quality", note="抽检不合格", as_of=TODAY
     )
     outlet.refresh_from_db()
     assert outlet.status == Outlet.Status.SUSPENDED and outlet.exited_on is None
-    services.outlet_reinstate(
+    oversight.outlet_reinstate(
         actor=district_officer, outlet=outlet, reason="other", note="整改到位", as_of=TODAY
     )
     outlet.refresh_from_db()
     assert outlet.status == Outlet.Status.ACTIVE
-    change = services.outlet_exit(
+    change = oversight.outlet_exit(
         actor=district_officer, outlet=outlet, reason="no_effect", as_of=TODAY
     )
     outlet.refresh_from_db()
@@ -369,7 +370,7 @@ def test_suspend_reinstate_exit_each_write_a_history_row(district_officer):
 
 def test_a_suspended_outlet_may_exit(district_officer):
     outlet = f.OutletFactory(status=Outlet.Status.SUSPENDED)
-    services.outlet_exit(actor=district_officer, outlet=outlet, reason="integrity", as_of=TODAY)
+    oversight.outlet_exit(actor=district_officer, outlet=outlet, reason="integrity", as_of=TODAY)
     outlet.refresh_from_db()
     assert (outlet.status, outlet.exited_on) == (Outlet.Status.EXITED, TODAY)
 
@@ -388,7 +389,7 @@ def test_no_op_and_final_moves_are_refused(district_officer, current, target, me
     exited_on = datetime.date(2026, 1, 5) if current == "exited" else None
     outlet = f.OutletFactory(status=current, exited_on=exited_on)
     with pytest.raises(ApplicationError, match=message):
-        services.outlet_set_status(
+        oversight.outlet_set_status(
             actor=district_officer, outlet=outlet, status=target, reason="quality", as_of=TODAY
         )
     assert not OutletStatusChange.objects.exists()
@@ -397,13 +398,13 @@ def test_no_op_and_final_moves_are_refused(district_officer, current, target, me
 def test_reason_and_status_are_checked(district_officer):
     outlet = f.OutletFactory()
     with pytest.raises(ValidationError) as error:
-        services.outlet_suspend(actor=district_officer, outlet=outlet, reason="bad", as_of=TODAY)
+        oversight.outlet_suspend(actor=district_officer, outlet=outlet, reason="bad", as_of=TODAY)
     assert "reason" in messages_of(error)
     with pytest.raises(ValidationError) as error:
-        services.outlet_suspend(actor=district_officer, outlet=outlet, reason="other", as_of=TODAY)
+        oversight.outlet_suspend(actor=district_officer, outlet=outlet, reason="other", as_of=TODAY)
     assert "“Other”" in messages_of(error)["note"][0]
     with pytest.raises(ValidationError) as error:
-        services.outlet_set_status(
+        oversight.outlet_set_status(
             actor=district_officer, outlet=outlet, status="closed", reason="price", as_of=TODAY
         )
     assert "status" in messages_of(error)
@@ -413,14 +414,14 @@ def test_status_of_another_districts_outlet_is_refused(district_officer, supplie
     theirs = f.OutletFactory(district=f.region(f.NANSHAN))
     for actor in (district_officer, supplier):
         with pytest.raises(PermissionDenied):
-            services.outlet_suspend(actor=actor, outlet=theirs, reason="price", as_of=TODAY)
+            oversight.outlet_suspend(actor=actor, outlet=theirs, reason="price", as_of=TODAY)
     theirs.refresh_from_db()
     assert theirs.status == Outlet.Status.ACTIVE
 
 
 def test_a_supplier_operator_is_notified(district_officer, supplier, supplier_org, unit_a):
     run_by_supplier = f.OutletFactory(operator=supplier_org)
-    services.outlet_suspend(
+    oversight.outlet_suspend(
         actor=district_officer,
         outlet=run_by_supplier,
         reason="price",
@@ -432,7 +433,9 @@ def test_a_supplier_operator_is_notified(district_officer, supplier, supplier_or
     assert "Prices out of line" in notice.body and "价格高于" in notice.body
     run_by_unit = f.OutletFactory(operator=unit_a)
     f.member(Role.UNIT_CLERK, unit_a, "canteen_clerk")
-    services.outlet_suspend(actor=district_officer, outlet=run_by_unit, reason="price", as_of=TODAY)
+    oversight.outlet_suspend(
+        actor=district_officer, outlet=run_by_unit, reason="price", as_of=TODAY
+    )
     assert Notification.objects.count() == 1
 
 
