@@ -32,7 +32,8 @@ from portal.periods import Quarter
 from portal.roles import actor_of
 from procurement.rules import quarter_label
 
-from .bulletins import bulletin_figures, bulletin_text, bulletin_title
+from .bulletin_text import bulletin_text, bulletin_title
+from .bulletins import bulletin_figures
 from .models import Bulletin
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,8 @@ from portal.roles import actor_of
 from procurement.forms import call_service, parse_year
 from procurement.rules import quarter_label
 
-from ..bulletins import bulletin_for_user, bulletin_paragraphs
+from ..bulletin_text import bulletin_paragraphs
+from ..bulletins import bulletin_for_user
 from ..forms_bulletins import (
     BulletinEditForm,
     BulletinFilterForm,
