@@ -1,4 +1,5 @@
-"""The quarter's bulletin (通报): the figures it is written from and the text written from them.
+"""The quarter's bulletin (通报): the figures it is written from (its text is in
+``reporting.bulletin_text``).
 
 Reads only; the actions (generate, edit, publish) are in ``reporting.services_bulletins``.
 
