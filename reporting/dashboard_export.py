@@ -13,7 +13,7 @@ from openpyxl.styles import Font
 
 if TYPE_CHECKING:
     from .dashboard import Dashboard
-    from .views.dashboard import Figure
+    from .dashboard_figures import Figure
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 YUAN_FORMAT = "#,##0.00"
