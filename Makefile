@@ -50,6 +50,19 @@ test: install
 	$(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest
 
+# `make backup`: one archive of the database and MEDIA_ROOT in $(BACKUP_DIR) (default backups/).
+# `make restore FILE=backups/portal-….tar.gz`: put it back (asks first; YES=1 skips the question).
+BACKUP_DIR ?= backups
+
+.PHONY: backup restore
+
+backup: install
+	$(BIN)/python manage.py backup --output $(BACKUP_DIR)
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/portal-YYYYmmdd-HHMMSS.tar.gz"; exit 2; }
+	$(BIN)/python manage.py restore $(if $(YES),--yes) "$(FILE)"
+
 messages: install
 	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static --ignore=tests --no-obsolete
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
