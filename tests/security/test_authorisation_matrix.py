@@ -1,0 +1,510 @@
+"""The authorisation matrix (issue 7): every named URL, every role, one GET each.
+
+The table below is the specification: one row per URL name, one column per role of the
+public contract (api.md) plus the anonymous visitor. A URL name the resolver knows but the
+table lacks fails ``test_every_url_name_has_a_row``, so an endpoint added later without a
+decision about who may reach it fails the suite.
+
+Outcomes: ``OK`` 200; ``NO`` 403 (the role may not take the action); ``NF`` 404 (the object
+is not the caller's to see); ``NA`` 405 (POST-only: the role check let the GET through to
+the method check); ``LOGIN`` a page's redirect to the sign-in page; ``ANON`` an API's 401
+or 403 for an anonymous caller; ``GO`` any other redirect (a page that moves on).
+"""
+
+from __future__ import annotations
+
+import datetime
+from types import SimpleNamespace
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from outlets.models import Inspection, InspectionPhoto, OutletPhoto, OutletSalesReport
+from portal.models import Notification
+from procurement.models import Voucher
+from products.models import (
+    ApplicationDocument,
+    CertificationApplication,
+    CertificationScheme,
+    MonitoringRecord,
+    ProductPhoto,
+    SupplierBase,
+)
+from reporting.models import Bulletin, ReportRun
+from tests import factories as f
+
+pytestmark = pytest.mark.django_db
+
+PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+# Column order of every row, and the persona fixture (tests/conftest.py) behind each role.
+ROLES = (
+    "anonymous",
+    "city_office",
+    "district_office",
+    "unit_clerk",
+    "unit_approver",
+    "unit_clerk_2",
+    "supplier",
+    "supplier_2",
+    "reviewer",
+)
+PERSONA = {
+    "city_office": "city_officer",
+    "district_office": "district_officer",
+    "unit_clerk": "clerk",
+    "unit_approver": "approver",
+    "unit_clerk_2": "clerk_b",
+    "supplier": "supplier",
+    "supplier_2": "supplier_2",
+    "reviewer": "reviewer",
+}
+
+# Not part of the matrix: Django's admin (its own staff check), static files, the language
+# switch, the OpenAPI schema and docs, and the load balancer's health check.
+EXCLUDED_PREFIXES = ("admin/", "static", "i18n/", "api/schema/", "api/docs/", "healthz/")
+
+OK, NO, NF, NA, GO, LOGIN = 200, 403, 404, 405, 302, "login"
+ANON = (401, 403)
+
+# fmt: off
+# One row per URL name; columns in ROLES order:
+#   anonymous, city_office, district_office, unit_clerk, unit_approver, unit_clerk_2,
+#   supplier, supplier_2, reviewer
+# The fixture world's objects belong to unit A, supplier A and 福田区 (the district office's
+# district), so unit_clerk_2 and supplier_2 are the outsiders of every object row.
+EXPECTED: dict[str, tuple] = {
+    "api-root": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "api-token": (NA, NA, NA, NA, NA, NA, NA, NA, NA),
+    "base-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "base-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "budget-unit-detail": (ANON, OK, OK, OK, OK, NF, NF, NF, NF),
+    "budget-unit-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "catalogue-detail": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "catalogue-list": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "certificate-detail": (ANON, OK, OK, OK, OK, OK, OK, NF, OK),
+    "certificate-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "certification-application-decide": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "certification-application-detail": (ANON, OK, NF, NF, NF, NF, OK, NF, OK),
+    "certification-application-documents": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "certification-application-evaluations": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "certification-application-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "certification-application-return-for-material": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "certification-application-review": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "certification-application-submit": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "certification-application-withdraw": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "compliance": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "dashboard-summary": (ANON, OK, OK, NO, NO, NO, NO, NO, NO),
+    "declaration-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "login": (OK, GO, GO, GO, GO, GO, GO, GO, GO),
+    "logout": (NA, NA, NA, NA, NA, NA, NA, NA, NA),
+    "notification_open": (LOGIN, NA, NA, NA, NA, NA, NA, NA, NA),
+    "notifications": (LOGIN, OK, OK, OK, OK, OK, OK, OK, OK),
+    "notifications_read_all": (LOGIN, NA, NA, NA, NA, NA, NA, NA, NA),
+    "outlet-detail": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "outlet-list": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "outlet-sales-detail": (ANON, OK, OK, NO, NO, NO, NF, NF, NO),
+    "outlet-sales-import-file": (ANON, NA, NA, NO, NO, NO, NA, NA, NO),
+    "outlet-sales-list": (ANON, OK, OK, NO, NO, NO, OK, OK, NO),
+    "outlet-sales-missing": (ANON, OK, OK, NO, NO, NO, OK, OK, NO),
+    "outlet-set-status": (NA, NA, NA, NA, NA, NA, NA, NA, NA),
+    "outlets:finder": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "outlets:finder_outlet": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "outlets:inspection_create": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:inspection_photo": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:manage": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:manage_export": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:outlet_create": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:outlet_detail": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:outlet_edit": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:outlet_photo": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "outlets:outlet_photo_add": (LOGIN, NA, NA, NO, NO, NO, NO, NO, NO),
+    "outlets:outlet_photo_remove": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:outlet_status": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "outlets:sales": (LOGIN, OK, OK, NO, NO, NO, OK, OK, NO),
+    "outlets:sales_import": (LOGIN, OK, OK, NO, NO, NO, OK, OK, NO),
+    "outlets:sales_template": (LOGIN, OK, OK, NO, NO, NO, OK, OK, NO),
+    "oversight-base-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "oversight-base-set-status": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "oversight-certificate-detail": (ANON, OK, OK, OK, OK, OK, OK, NF, OK),
+    "oversight-certificate-set-status": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "oversight-monitoring-accept": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "oversight-monitoring-detail": (ANON, OK, OK, NF, NF, NF, OK, NF, OK),
+    "oversight-monitoring-dismiss": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "oversight-monitoring-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "oversight-product-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "oversight-product-set-status": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "procurement-import": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "procurement-record-detail": (ANON, OK, OK, OK, OK, NF, NF, NF, NF),
+    "procurement-record-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "procurement:compliance": (LOGIN, OK, OK, OK, OK, OK, NO, NO, NO),
+    "procurement:compliance_export": (LOGIN, OK, OK, OK, OK, OK, NO, NO, NO),
+    "procurement:import": (LOGIN, NO, NO, OK, NO, OK, NO, NO, NO),
+    "procurement:import_template": (LOGIN, NO, NO, OK, NO, OK, NO, NO, NO),
+    "procurement:ledger": (LOGIN, OK, OK, OK, OK, OK, NO, NO, NO),
+    "procurement:ledger_export": (LOGIN, OK, OK, OK, OK, OK, NO, NO, NO),
+    "procurement:quarter_reopen": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "procurement:quarter_submit": (LOGIN, NO, NO, NO, OK, NO, NO, NO, NO),
+    "procurement:quarters": (LOGIN, NO, NO, OK, OK, OK, NO, NO, NO),
+    "procurement:record_create": (LOGIN, NO, NO, OK, NO, OK, NO, NO, NO),
+    "procurement:record_delete": (LOGIN, NO, NO, OK, NO, NF, NO, NO, NO),
+    "procurement:record_detail": (LOGIN, OK, OK, OK, OK, NF, NO, NO, NO),
+    "procurement:record_edit": (LOGIN, NO, NO, OK, NO, NF, NO, NO, NO),
+    "procurement:supplier_products": (LOGIN, NO, NO, OK, NO, OK, NO, NO, NO),
+    "procurement:voucher_download": (LOGIN, OK, OK, OK, OK, NF, NO, NO, NO),
+    "product-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "product-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:application_approve": (LOGIN, NO, NO, NO, NO, NO, NO, NO, GO),
+    "products:application_create": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
+    "products:application_detail": (LOGIN, OK, NO, NO, NO, NO, OK, NF, OK),
+    "products:application_document": (LOGIN, OK, NO, NO, NO, NO, OK, NF, OK),
+    "products:application_document_upload": (LOGIN, NO, NO, NO, NO, NO, NA, NA, NO),
+    "products:application_edit": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:application_evaluate": (LOGIN, NO, NO, NO, NO, NO, NO, NO, GO),
+    "products:application_reject": (LOGIN, NO, NO, NO, NO, NO, NO, NO, GO),
+    "products:application_return": (LOGIN, NO, NO, NO, NO, NO, NO, NO, GO),
+    "products:application_review": (LOGIN, NO, NO, NO, NO, NO, NO, NO, NA),
+    "products:application_submit": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:application_withdraw": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:applications": (LOGIN, OK, NO, NO, NO, NO, OK, OK, OK),
+    "products:base_oversight": (LOGIN, OK, OK, NO, NO, NO, NO, NO, OK),
+    "products:base_status": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:catalogue": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:catalogue_export": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:catalogue_product": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:certificate_action": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:certificate_detail": (LOGIN, OK, OK, NO, NO, NO, OK, NF, OK),
+    "products:certificate_pdf": (LOGIN, OK, OK, NO, NO, NO, OK, NF, OK),
+    "products:certificate_verify": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:certificates": (LOGIN, OK, OK, NO, NO, NO, OK, OK, OK),
+    "products:monitoring_base_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
+    "products:monitoring_product_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
+    "products:monitoring_proposal": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:monitoring_proposals": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:my_base_create": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
+    "products:my_base_edit": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:my_photo_add": (LOGIN, NO, NO, NO, NO, NO, NA, NA, NO),
+    "products:my_photo_remove": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:my_product_create": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
+    "products:my_product_edit": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:my_products": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
+    "products:my_profile": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
+    "products:product_oversight": (LOGIN, OK, OK, NO, NO, NO, NO, NO, OK),
+    "products:product_photo": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:product_status": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:register": (OK, GO, GO, GO, GO, GO, GO, GO, GO),
+    "products:register_done": (GO, GO, GO, GO, GO, GO, GO, GO, GO),
+    "products:supplier_activate": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:supplier_detail": (LOGIN, OK, OK, NO, NO, NO, NO, NO, OK),
+    "products:supplier_refuse": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:suppliers": (LOGIN, OK, OK, NO, NO, NO, NO, NO, OK),
+    "quarter-reopen": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "quarter-submit": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
+    "region-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "region-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "report-detail": (ANON, OK, OK, NO, NO, NO, NO, NO, NO),
+    "report-list": (ANON, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:bulletin_detail": (LOGIN, OK, NF, NF, NF, NF, NO, NO, NO),
+    "reporting:bulletin_edit": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "reporting:bulletin_generate": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "reporting:bulletin_publish": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "reporting:bulletins": (LOGIN, OK, OK, OK, OK, OK, NO, NO, NO),
+    "reporting:dashboard": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:dashboard_export": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:home": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "reporting:report_pdf": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:report_run": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:report_run_status": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:report_xlsx": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:reports": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "reporting:targets": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
+    "supplier-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "supplier-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+}
+# fmt: on
+
+
+def url_names() -> dict[str, str]:
+    """Every URL name the resolver knows (namespaced), with the route it was first seen at."""
+    found: dict[str, str] = {}
+
+    def walk(patterns, prefix: str, namespace: str | None) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                inner = namespace
+                if pattern.namespace:
+                    inner = f"{namespace}:{pattern.namespace}" if namespace else pattern.namespace
+                walk(pattern.url_patterns, route, inner)
+            elif isinstance(pattern, URLPattern):
+                if route.startswith(EXCLUDED_PREFIXES) or "/static" in route:
+                    continue
+                assert pattern.name, f"unnamed URL pattern {route!r}: name it and add a row"
+                name = f"{namespace}:{pattern.name}" if namespace else pattern.name
+                found.setdefault(name, route)
+
+    walk(get_resolver().url_patterns, "", None)
+    return found
+
+
+def test_every_url_name_has_a_row():
+    names = url_names()
+    missing = sorted(set(names) - set(EXPECTED))
+    stale = sorted(set(EXPECTED) - set(names))
+    assert not missing, "URL names with no row in EXPECTED: " + ", ".join(
+        f"{name} ({names[name]})" for name in missing
+    )
+    assert not stale, "rows in EXPECTED for URL names that no longer exist: " + ", ".join(stale)
+    for name, row in EXPECTED.items():
+        assert len(row) == len(ROLES), f"row {name} has {len(row)} columns, not {len(ROLES)}"
+
+
+# --- the fixture world: one object of each kind, belonging to unit A / supplier A / 福田区 ---
+
+
+@pytest.fixture
+def world(
+    city_officer,
+    district_officer,
+    clerk,
+    approver,
+    clerk_b,
+    supplier,
+    supplier_2,
+    reviewer,
+    unit_a,
+    supplier_org,
+):
+    futian = f.region(f.FUTIAN)
+    base = SupplierBase.objects.create(
+        supplier=supplier_org, name="田阳香芒基地", region=f.region(f.TIANYANG)
+    )
+    product = f.ProductFactory(supplier=supplier_org, base=base, name="田阳香芒")
+    photo = ProductPhoto.objects.create(
+        product=product,
+        file=ContentFile(PNG, name="mango.png"),
+        original_name="mango.png",
+        content_type="image/png",
+        size=len(PNG),
+        sha256="a" * 64,
+    )
+    certificate = f.CertificateFactory(product=product, valid_until=datetime.date(2099, 12, 31))
+    application = CertificationApplication.objects.create(
+        supplier=supplier_org,
+        scheme=CertificationScheme.objects.get(code="szp"),
+        product=product,
+    )
+    document = ApplicationDocument.objects.create(
+        application=application,
+        kind=ApplicationDocument.Kind.LICENCE,
+        file=ContentFile(PDF, name="licence.pdf"),
+        original_name="营业执照.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256="b" * 64,
+        uploaded_by=supplier,
+    )
+    monitoring = MonitoringRecord.objects.create(
+        product=product,
+        kind=MonitoringRecord.Kind.SAMPLE_TEST,
+        performed_on=datetime.date(2026, 3, 1),
+        result=MonitoringRecord.Result.FAILED,
+        proposal=MonitoringRecord.Proposal.OPEN,
+        recorded_by=reviewer,
+    )
+    record = f.RecordFactory(budget_unit=unit_a, supplier=supplier_org, product=product)
+    voucher = Voucher.objects.create(
+        record=record,
+        file=ContentFile(PDF, name="invoice.pdf"),
+        original_name="发票.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256="c" * 64,
+        uploaded_by=clerk,
+    )
+    outlet = f.OutletFactory(district=futian, name="福田消费帮扶专柜")
+    outlet_photo = OutletPhoto.objects.create(
+        outlet=outlet,
+        file=ContentFile(PNG, name="counter.png"),
+        original_name="counter.png",
+        content_type="image/png",
+        size=len(PNG),
+        sha256="d" * 64,
+    )
+    inspection = Inspection.objects.create(
+        outlet=outlet, inspected_on=datetime.date(2026, 3, 2), inspector_name="李明"
+    )
+    inspection_photo = InspectionPhoto.objects.create(
+        inspection=inspection,
+        file=ContentFile(PNG, name="inspection.png"),
+        original_name="inspection.png",
+        content_type="image/png",
+        size=len(PNG),
+        sha256="e" * 64,
+    )
+    sales = OutletSalesReport.objects.create(outlet=outlet, year=2026, month=1, amount=100)
+    run = ReportRun.objects.create(
+        year=2026,
+        quarter=1,
+        district=futian,
+        status=ReportRun.Status.SUCCEEDED,
+        xlsx=ContentFile(b"PK\x03\x04" + b"\x00" * 32, name="report.xlsx"),
+        pdf=ContentFile(PDF, name="report.pdf"),
+    )
+    bulletin = Bulletin.objects.create(
+        year=2026, quarter=1, title="2026年第一季度通报", body="正文", created_by=city_officer
+    )
+    notification = Notification.objects.create(recipient=clerk, title="申请已受理")
+    return SimpleNamespace(
+        unit=unit_a,
+        supplier=supplier_org,
+        base=base,
+        product=product,
+        photo=photo,
+        certificate=certificate,
+        application=application,
+        document=document,
+        monitoring=monitoring,
+        record=record,
+        voucher=voucher,
+        outlet=outlet,
+        outlet_photo=outlet_photo,
+        inspection_photo=inspection_photo,
+        sales=sales,
+        run=run,
+        bulletin=bulletin,
+        notification=notification,
+    )
+
+
+def kwargs_for(name: str, w) -> dict:
+    """Sample URL kwargs for ``name``, all pointing into the world above."""
+    pk = {
+        "reporting:report_run": w.run,
+        "reporting:report_run_status": w.run,
+        "reporting:report_xlsx": w.run,
+        "reporting:report_pdf": w.run,
+        "report-detail": w.run,
+        "reporting:bulletin_detail": w.bulletin,
+        "reporting:bulletin_edit": w.bulletin,
+        "reporting:bulletin_publish": w.bulletin,
+        "notification_open": w.notification,
+        "procurement:record_detail": w.record,
+        "procurement:record_edit": w.record,
+        "procurement:record_delete": w.record,
+        "procurement:voucher_download": w.voucher,
+        "procurement-record-detail": w.record,
+        "budget-unit-detail": w.unit,
+        "products:catalogue_product": w.product,
+        "catalogue-detail": w.product,
+        "products:supplier_detail": w.supplier,
+        "products:supplier_activate": w.supplier,
+        "products:supplier_refuse": w.supplier,
+        "supplier-detail": w.supplier,
+        "products:my_base_edit": w.base,
+        "base-detail": w.base,
+        "products:my_product_edit": w.product,
+        "products:my_photo_add": w.product,
+        "product-detail": w.product,
+        "products:my_photo_remove": w.photo,
+        "products:product_photo": w.photo,
+        "products:certificate_detail": w.certificate,
+        "products:certificate_pdf": w.certificate,
+        "certificate-detail": w.certificate,
+        "oversight-certificate-detail": w.certificate,
+        "oversight-certificate-set-status": w.certificate,
+        "products:product_oversight": w.product,
+        "products:monitoring_product_create": w.product,
+        "oversight-product-detail": w.product,
+        "oversight-product-set-status": w.product,
+        "products:base_oversight": w.base,
+        "products:monitoring_base_create": w.base,
+        "oversight-base-detail": w.base,
+        "oversight-base-set-status": w.base,
+        "products:monitoring_proposal": w.monitoring,
+        "oversight-monitoring-detail": w.monitoring,
+        "oversight-monitoring-accept": w.monitoring,
+        "oversight-monitoring-dismiss": w.monitoring,
+        "outlets:finder_outlet": w.outlet,
+        "outlets:outlet_detail": w.outlet,
+        "outlets:outlet_edit": w.outlet,
+        "outlets:outlet_photo_add": w.outlet,
+        "outlets:inspection_create": w.outlet,
+        "outlet-detail": w.outlet,
+        "outlet-set-status": w.outlet,
+        "outlets:outlet_photo_remove": w.outlet_photo,
+        "outlets:outlet_photo": w.outlet_photo,
+        "outlets:inspection_photo": w.inspection_photo,
+        "outlet-sales-detail": w.sales,
+    }
+    if name in pk:
+        return {"pk": pk[name].pk}
+    if name.startswith(("products:application_", "certification-application-")) and name not in (
+        "products:application_create",
+        "certification-application-list",
+    ):
+        kwargs = {"pk": w.application.pk}
+        if name == "products:application_document":
+            kwargs["document_pk"] = w.document.pk
+        return kwargs
+    return {
+        "procurement:quarter_submit": {"year": 2026, "quarter": 1},
+        "procurement:quarter_reopen": {"unit": w.unit.pk, "year": 2026, "quarter": 1},
+        "products:certificate_action": {"pk": w.certificate.pk, "action": "suspend"},
+        "products:product_status": {"pk": w.product.pk, "status": "suspended"},
+        "products:base_status": {"pk": w.base.pk, "status": "suspended"},
+        "outlets:outlet_status": {"pk": w.outlet.pk, "status": "suspended"},
+        "region-detail": {"code": f.FUTIAN},
+    }.get(name, {})
+
+
+# Query strings a GET needs to be a well-formed request at all (required filters).
+QUERY = {"compliance": "?year=2026", "dashboard-summary": "?year=2026"}
+
+
+def outcome(response, name: str, anonymous: bool):
+    code = response.status_code
+    if code == 302:
+        location = response["Location"]
+        return LOGIN if location.startswith(reverse("login")) else GO
+    if anonymous and ":" not in name and code in ANON and name != "login":
+        return ANON
+    return code
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_matrix(request, client, world, role):
+    anonymous = role == "anonymous"
+    if not anonymous:
+        client.force_login(request.getfixturevalue(PERSONA[role]))
+    column = ROLES.index(role)
+    wrong = []
+    for name in sorted(url_names()):
+        if name not in EXPECTED:
+            continue  # test_every_url_name_has_a_row names it
+        url = reverse(name, kwargs=kwargs_for(name, world)) + QUERY.get(name, "")
+        got = outcome(client.get(url), name, anonymous)
+        want = EXPECTED[name][column]
+        if got != want:
+            wrong.append(f"GET {url} ({name}) as {role}: expected {want}, got {got}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_anonymous_writes_to_the_api_are_refused(client, world):
+    """The GET matrix shows POST-only API endpoints as 405; a POST by an anonymous caller
+    must stop at authentication, before any validation or lookup."""
+    names = url_names()
+    refused = []
+    for name, route in sorted(names.items()):
+        if not route.startswith("api/v1/") or name in ("api-token", "api-root"):
+            continue
+        url = reverse(name, kwargs=kwargs_for(name, world))
+        code = client.post(url, {}, content_type="application/json").status_code
+        if name in ("catalogue-list", "catalogue-detail"):  # public and read-only: no POST
+            if code != NA:
+                refused.append(f"POST {url} ({name}) anonymously: expected 405, got {code}")
+        elif code not in ANON:
+            refused.append(f"POST {url} ({name}) anonymously: expected 401/403, got {code}")
+    assert not refused, "\n".join(refused)
