@@ -12,6 +12,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from portal.excel import safe_row
+
 from .models import Outlet
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -75,22 +77,24 @@ def registry_workbook(outlets: QuerySet[Outlet], *, as_of: datetime.date):
             sheet.append([f"仅导出前{MAX_REGISTRY_EXPORT_ROWS}个，请缩小筛选范围后分批导出。"])
             break
         sheet.append(
-            [
-                number,
-                outlet.name,
-                kinds.get(outlet.kind, outlet.kind),
-                outlet.district.name,
-                outlet.address,
-                venues.get(outlet.venue, outlet.venue),
-                outlet.operator.name if outlet.operator_id else "",
-                outlet.opened_on,
-                outlet.floor_area,
-                outlet.latitude,
-                outlet.longitude,
-                outlet.product_count,
-                statuses.get(outlet.status, outlet.status),
-                outlet.exited_on,
-            ]
+            safe_row(
+                [
+                    number,
+                    outlet.name,
+                    kinds.get(outlet.kind, outlet.kind),
+                    outlet.district.name,
+                    outlet.address,
+                    venues.get(outlet.venue, outlet.venue),
+                    outlet.operator.name if outlet.operator_id else "",
+                    outlet.opened_on,
+                    outlet.floor_area,
+                    outlet.latitude,
+                    outlet.longitude,
+                    outlet.product_count,
+                    statuses.get(outlet.status, outlet.status),
+                    outlet.exited_on,
+                ]
+            )
         )
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the FileResponse closes it
     book.save(handle)

@@ -371,6 +371,8 @@ def build_template(*, user, month: Month) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
+    from portal.excel import safe_row
+
     outlets = template_outlets(user=user, month=month)
     with translation.override("zh-hans"):
         kinds = {code: str(label) for code, label in Outlet.Kind.choices}
@@ -383,14 +385,16 @@ def build_template(*, user, month: Month) -> bytes:
     sheet.freeze_panes = "A2"
     for outlet in outlets:
         sheet.append(
-            [
-                outlet.pk,
-                outlet.name,
-                outlet.district.name,
-                kinds.get(outlet.kind, outlet.kind),
-                month_label(month),
-                outlet.month_amount,
-            ]
+            safe_row(
+                [
+                    outlet.pk,
+                    outlet.name,
+                    outlet.district.name,
+                    kinds.get(outlet.kind, outlet.kind),
+                    month_label(month),
+                    outlet.month_amount,
+                ]
+            )
         )
         # A name beginning with "=" stays text: openpyxl would write it as a formula.
         sheet.cell(row=sheet.max_row, column=2).data_type = "s"
@@ -398,7 +402,7 @@ def build_template(*, user, month: Month) -> bytes:
     for column, width in zip("ABCDEF", (8, 36, 12, 18, 10, 16), strict=True):
         sheet.column_dimensions[column].width = width
     notes = book.create_sheet("填写说明")
-    notes.append(["报送单位", actor_of(user).organisation_name])
+    notes.append(safe_row(["报送单位", actor_of(user).organisation_name]))
     notes.append(["月份", month_label(month)])
     notes.append([])
     for line in (

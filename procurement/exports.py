@@ -10,6 +10,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from portal.excel import safe_row
+
 YUAN_FORMAT = "#,##0.00"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Excel's own limit is 1,048,576 rows; a city's year of purchases stays below it.
@@ -83,20 +85,22 @@ def ledger_workbook(records: QuerySet):
         money = WriteOnlyCell(sheet, value=amount)
         money.number_format = YUAN_FORMAT
         sheet.append(
-            [
-                day,
-                unit,
-                supplier,
-                code,
-                product or "",
-                money,
-                quantity,
-                measure,
-                str(channels.get(channel, channel)),
-                str(purposes.get(purpose, purpose)),
-                invoice,
-                str(statuses.get(status, status)),
-            ]
+            safe_row(
+                [
+                    day,
+                    unit,
+                    supplier,
+                    code,
+                    product or "",
+                    money,
+                    quantity,
+                    measure,
+                    str(channels.get(channel, channel)),
+                    str(purposes.get(purpose, purpose)),
+                    invoice,
+                    str(statuses.get(status, status)),
+                ]
+            )
         )
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the FileResponse closes it
     book.save(handle)

@@ -289,6 +289,8 @@ def build_template(budget_unit: BudgetUnit) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
+    from portal.excel import safe_value
+
     with translation.override("zh-hans"):
         channel_labels = [str(label) for _code, label in Channel.choices]
         purpose_labels = [str(label) for _code, label in Purpose.choices]
@@ -314,8 +316,8 @@ def build_template(budget_unit: BudgetUnit) -> bytes:
         validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
         sheet.add_data_validation(validation)
     notes = book.create_sheet("填写说明")
-    notes.append(["预算单位", budget_unit.name])
-    notes.append(["统一社会信用代码", budget_unit.credit_code or ""])
+    notes.append(["预算单位", safe_value(budget_unit.name)])
+    notes.append(["统一社会信用代码", safe_value(budget_unit.credit_code or "")])
     notes.append([])
     for line in (
         "每行一笔采购；第一行表头请勿修改。",

@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from portal.excel import safe_row
+
 from .models import ProductCategory
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,22 +72,24 @@ def catalogue_workbook(products: QuerySet, *, as_of: datetime.date):
         price = WriteOnlyCell(sheet, value=product.price)
         price.number_format = YUAN_FORMAT
         sheet.append(
-            [
-                number,
-                product.name,
-                str(categories.get(product.category, product.category)),
-                product.specification,
-                product.supplier.name,
-                product.region.full_name,
-                product.base.name if product.base else "",
-                price,
-                product.price_unit,
-                product.supply_volume,
-                product.supply_unit,
-                product.season,
-                product.households_lifted,
-                _certificates(product),
-            ]
+            safe_row(
+                [
+                    number,
+                    product.name,
+                    str(categories.get(product.category, product.category)),
+                    product.specification,
+                    product.supplier.name,
+                    product.region.full_name,
+                    product.base.name if product.base else "",
+                    price,
+                    product.price_unit,
+                    product.supply_volume,
+                    product.supply_unit,
+                    product.season,
+                    product.households_lifted,
+                    _certificates(product),
+                ]
+            )
         )
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the FileResponse closes it
     book.save(handle)

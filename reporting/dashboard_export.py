@@ -11,6 +11,8 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from portal.excel import safe_value
+
 if TYPE_CHECKING:
     from .dashboard import Dashboard
     from .dashboard_figures import Figure
@@ -35,13 +37,13 @@ def _sheet_name(title: str, used: set[str]) -> str:
 
 
 def _bold(sheet, value):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=safe_value(value))
     cell.font = Font(bold=True)
     return cell
 
 
 def _cell(sheet, value, kind: str):
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=safe_value(value))
     if kind in FORMATS and value is not None:
         cell.number_format = FORMATS[kind]
     return cell
@@ -82,7 +84,7 @@ def dashboard_workbook(data: Dashboard, figures: list[Figure], *, title: str):
         for index in range(len(figure.columns)):
             sheet.column_dimensions[chr(ord("A") + index)].width = 16 if index else 30
         sheet.append([_bold(sheet, figure.title)])
-        sheet.append([figure.takeaway])
+        sheet.append([safe_value(figure.takeaway)])
         sheet.append([_bold(sheet, _header(column)) for column in figure.columns])
         for row in figure.rows:
             sheet.append(
@@ -101,7 +103,7 @@ def dashboard_workbook(data: Dashboard, figures: list[Figure], *, title: str):
             )
         if figure.note:
             sheet.append([])
-            sheet.append([figure.note])
+            sheet.append([safe_value(figure.note)])
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the FileResponse closes it
     book.save(handle)
     handle.seek(0)

@@ -38,6 +38,7 @@ from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
+from portal.excel import safe_row
 from portal.money import ZERO, MoneyField
 from portal.periods import Quarter, today
 from portal.permissions import role_required
@@ -320,19 +321,21 @@ def compliance_workbook(units: QuerySet[BudgetUnit], ratio: Decimal, title: str)
     for unit in units.iterator(chunk_size=2000):
         row: ComplianceRow = compliance_row(unit, ratio)
         sheet.append(
-            [
-                row.name,
-                unit.region.name if unit.region else "",
-                str(categories.get(row.category, row.category)),
-                number(row.agri_total, YUAN_FORMAT),
-                number(row.assistance_total, YUAN_FORMAT),
-                number(row.share, SHARE_FORMAT),
-                number(row.required_share, SHARE_FORMAT),
-                number(row.shortfall, YUAN_FORMAT),
-                number(row.last_year_total, YUAN_FORMAT),
-                "是" if row.meets_share else "否",
-                "是" if row.meets_growth else "否",
-            ]
+            safe_row(
+                [
+                    row.name,
+                    unit.region.name if unit.region else "",
+                    str(categories.get(row.category, row.category)),
+                    number(row.agri_total, YUAN_FORMAT),
+                    number(row.assistance_total, YUAN_FORMAT),
+                    number(row.share, SHARE_FORMAT),
+                    number(row.required_share, SHARE_FORMAT),
+                    number(row.shortfall, YUAN_FORMAT),
+                    number(row.last_year_total, YUAN_FORMAT),
+                    "是" if row.meets_share else "否",
+                    "是" if row.meets_growth else "否",
+                ]
+            )
         )
     handle = tempfile.TemporaryFile()  # noqa: SIM115 - the FileResponse closes it
     book.save(handle)

@@ -17,6 +17,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from portal.excel import safe_value
 from portal.formatting import WAN
 from procurement.models import BudgetUnit
 
@@ -111,7 +112,7 @@ class Sheets:
     @staticmethod
     def _row(ws: Worksheet, row: int, columns: Sequence[Col], values: Sequence) -> None:
         for index, (col, value) in enumerate(zip(columns, values, strict=True), start=1):
-            cell = ws.cell(row=row, column=index, value=value)
+            cell = ws.cell(row=row, column=index, value=safe_value(value))
             if col.fmt and value is not None and not isinstance(value, str):
                 cell.number_format = col.fmt
             elif isinstance(value, str):

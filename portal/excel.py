@@ -1,0 +1,44 @@
+"""Cells written into the portal's Excel exports, safe from formula injection.
+
+A name typed by a supplier, a unit or an outlet ends up in workbooks that officers open in
+Excel or WPS. A text beginning with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return can
+be read there as a formula (``=HYPERLINK("http://evil.example","x")``), so it is written as
+text prefixed with ``'`` (the OWASP CSV-injection rule). Numbers, Decimals and dates pass
+unchanged; so does every other value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from openpyxl.cell.cell import Cell
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_value(value: Any) -> Any:
+    """``value`` as a cell may hold it: a text that could start a formula gets a leading
+    ``'``; anything else is returned as it is."""
+    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+        return "'" + value
+    return value
+
+
+def safe_row(values: Iterable[Any]) -> list[Any]:
+    """A row's values made safe; a cell built beforehand (bold, a number format) keeps its
+    style and has its value made safe in place."""
+    row = []
+    for value in values:
+        if isinstance(value, Cell):
+            if isinstance(value.value, str) or value.data_type == "f":
+                value.value = safe_value(value.value)
+            row.append(value)
+        else:
+            row.append(safe_value(value))
+    return row
+
+
+def write_row(sheet, values: Iterable[Any]) -> None:
+    """Append ``values`` to ``sheet`` (normal or write-only), made safe."""
+    sheet.append(safe_row(values))
