@@ -4,7 +4,9 @@ Nothing here is unsafe by default: DEBUG is off and there is no secret key.
 ``local`` (the laptop demo and ``make run``) and ``production`` fill in the rest.
 """
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -33,6 +35,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "simple_history",
+    "axes",
+    "csp",
     "portal",
     "products",
     "procurement",
@@ -51,6 +55,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as django-axes asks: it turns a locked-out sign-in into the lock-out answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -94,6 +101,37 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "reporting:home"
 LOGOUT_REDIRECT_URL = "login"
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 60 * 60)
+# A working day at most, and gone with the browser: a shared office computer closed at
+# night does not stay signed in.
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+# No script reads the CSRF cookie: forms carry the token and htmx sends the form's field.
+CSRF_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Sign-in throttling (django-axes): five wrong passwords for one username from one address
+# lock that pair out for 30 minutes, on the sign-in page and the API token endpoint alike
+# (both call authenticate() with the request). The right password during the lock is refused
+# too; a successful sign-in clears the count.
+AUTHENTICATION_BACKENDS = [
+    "portal.views.LockoutBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "portal.views.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# The client address (portal.views.client_ip): REMOTE_ADDR, or with PORTAL_PROXY_COUNT proxies
+# in front the address the outermost of them appended to X-Forwarded-For.
+AXES_CLIENT_IP_CALLABLE = "portal.views.client_ip"
+PORTAL_PROXY_COUNT = env.int("PORTAL_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
@@ -199,3 +237,30 @@ LOGGING = {
 # Outlet coordinates are WGS-84; a server serving GCJ-02 tiles shifts markers by a few hundred m.
 PORTAL_MAP_TILE_URL = env.str("PORTAL_MAP_TILE_URL", default="")
 PORTAL_MAP_ATTRIBUTION = env.str("PORTAL_MAP_ATTRIBUTION", default="")
+
+# Content-Security-Policy (django-csp 4): scripts and style sheets from the portal only, no
+# inline script or handler anywhere (tests/security/test_headers.py greps the templates).
+# Inline style *attributes* stay allowed (style-src-attr): ECharts' tooltips and htmx-swapped
+# fragments carry them, and an attribute cannot run code. The map's tile server, when one is
+# configured, is the only outside address images may come from.
+_TILE_ORIGIN = ""
+if PORTAL_MAP_TILE_URL:
+    # Leaflet's "{s}" picks a sub-domain: "https://{s}.tiles.example.cn/…" allows
+    # https://*.tiles.example.cn.
+    _tiles = urlsplit(PORTAL_MAP_TILE_URL.replace("{s}", "*"))
+    _TILE_ORIGIN = f"{_tiles.scheme}://{_tiles.netloc}" if _tiles.scheme and _tiles.netloc else ""
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:", *([_TILE_ORIGIN] if _TILE_ORIGIN else [])],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "form-action": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+    },
+}

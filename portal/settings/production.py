@@ -19,10 +19,18 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 SECURE_HSTS_PRELOAD = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 SESSION_COOKIE_SECURE = True
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_SECURE = True
+CSRF_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
+
+# Sign-in throttling counts per client address. Behind the TLS proxy (the one
+# SECURE_PROXY_SSL_HEADER trusts) that address is the one the proxy appended last to
+# X-Forwarded-For, never a value the client wrote itself. PORTAL_PROXY_COUNT says how many
+# proxies stand in front (0: the portal is reached directly and REMOTE_ADDR is the client).
+PORTAL_PROXY_COUNT = env.int("PORTAL_PROXY_COUNT", default=1)
 
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},

@@ -100,6 +100,8 @@ EXPECTED: dict[str, tuple] = {
     "declaration-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "login": (OK, GO, GO, GO, GO, GO, GO, GO, GO),
     "logout": (NA, NA, NA, NA, NA, NA, NA, NA, NA),
+    "password_change": (LOGIN, OK, OK, OK, OK, OK, OK, OK, OK),
+    "password_change_done": (LOGIN, OK, OK, OK, OK, OK, OK, OK, OK),
     "notification_open": (LOGIN, NA, NA, NA, NA, NA, NA, NA, NA),
     "notifications": (LOGIN, OK, OK, OK, OK, OK, OK, OK, OK),
     "notifications_read_all": (LOGIN, NA, NA, NA, NA, NA, NA, NA, NA),
