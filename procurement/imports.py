@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history
@@ -267,16 +267,35 @@ def procurement_import(
             )
         )
         return ImportResult(0, errors)
-    with transaction.atomic():
-        bulk_create_with_history(
+    try:
+        with transaction.atomic():
+            bulk_create_with_history(
+                [
+                    ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
+                    for _number, data in parsed
+                ],
+                ProcurementRecord,
+                batch_size=BATCH_SIZE,
+                default_user=actor,
+                default_change_reason=_("Imported from %(name)s") % {"name": name[:80]},
+            )
+    except IntegrityError:
+        # The same purchases saved by another request between the checks above and this save
+        # (the file posted twice at once): record_invoice_unique refused them, nothing of this
+        # import was saved.
+        return ImportResult(
+            0,
             [
-                ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
-                for _number, data in parsed
+                RowProblem(
+                    parsed[0][0],
+                    FIELD_HEADER["invoice_no"],
+                    _(
+                        "These purchases were imported at the same moment by another request; "
+                        "nothing from this file was saved. Check the ledger before importing "
+                        "again."
+                    ),
+                )
             ],
-            ProcurementRecord,
-            batch_size=BATCH_SIZE,
-            default_user=actor,
-            default_change_reason=_("Imported from %(name)s") % {"name": name[:80]},
         )
     return ImportResult(len(parsed), [])
 

@@ -244,6 +244,10 @@ def quarter_submit(
     """The approver submits an ended quarter to the coordination office; its records and its
     declaration are locked from then on (domain.md: each unit reports quarterly)."""
     require_unit_role(actor, budget_unit, Role.UNIT_APPROVER)
+    # Two approvers at the same moment: the quarter's submission row may not exist yet, so
+    # locking it locks nothing; lock the unit's row instead. The second approver waits here
+    # and is then told the quarter has already been submitted (not an IntegrityError).
+    list(BudgetUnit.objects.select_for_update().filter(pk=budget_unit.pk))
     period = Quarter(year, quarter)
     if not period.has_ended(as_of=as_of):
         raise ApplicationError(

@@ -144,7 +144,11 @@ def _queue(run: ReportRun) -> None:
         from .tasks import build_report
 
         try:
-            build_report.apply_async(args=[run_id], task_id=task_id)
+            # ignore_result: the run's row is its record, nobody waits on a Celery result.
+            # Without it the Redis result store is subscribed to before sending, and with Redis
+            # down that retries for ~20 s, then raises a RuntimeError this does not catch: the
+            # request hung and the run stayed queued with no message (issue 7, faults test).
+            build_report.apply_async(args=[run_id], task_id=task_id, ignore_result=True)
         except BrokerError as error:
             logger.exception("Report run %s could not be queued", run_id)
             report_run_fail(

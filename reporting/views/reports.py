@@ -72,7 +72,12 @@ def reports(request: HttpRequest) -> HttpResponse:
                 as_of=as_of,
             )
             if run is not None:
-                if run.reused:
+                # Queuing happens once the request's transaction commits: a lost broker has
+                # marked the run failed by now.
+                run.refresh_from_db(fields=["status", "error"])
+                if run.status == ReportRun.Status.FAILED:
+                    messages.error(request, run.error)
+                elif run.reused:
                     messages.info(
                         request,
                         _("The same report is already being built; here is that run."),
