@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from portal.models import ExitReason, Organisation, Region
+from portal.models import ExitReason, Organisation, Photo, Region
 from portal.money import MoneyField
 from products.models import Product
 
@@ -211,33 +211,7 @@ class Inspection(models.Model):
         return f"{self.outlet} {self.inspected_on}"
 
 
-class _Photo(models.Model):
-    """A photo, checked by content (JPEG or PNG) and size, with its SHA-256."""
-
-    caption = models.CharField(_("caption"), max_length=128, blank=True)
-    original_name = models.CharField(_("original name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
-
-    class Meta:
-        abstract = True
-        ordering = ["uploaded_at", "id"]
-
-    def __str__(self) -> str:
-        return self.original_name
-
-
-class OutletPhoto(_Photo):
+class OutletPhoto(Photo):
     """A photo of an outlet (its counter, its signage) for its page in the finder."""
 
     outlet = models.ForeignKey(
@@ -245,12 +219,12 @@ class OutletPhoto(_Photo):
     )
     file = models.FileField(_("file"), upload_to="outlets/%Y/%m/")
 
-    class Meta(_Photo.Meta):
+    class Meta(Photo.Meta):
         verbose_name = _("outlet photo")
         verbose_name_plural = _("outlet photos")
 
 
-class InspectionPhoto(_Photo):
+class InspectionPhoto(Photo):
     """A photo taken during an inspection, kept as evidence of its findings."""
 
     inspection = models.ForeignKey(
@@ -258,6 +232,6 @@ class InspectionPhoto(_Photo):
     )
     file = models.FileField(_("file"), upload_to="inspections/%Y/%m/")
 
-    class Meta(_Photo.Meta):
+    class Meta(Photo.Meta):
         verbose_name = _("inspection photo")
         verbose_name_plural = _("inspection photos")

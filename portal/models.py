@@ -286,3 +286,31 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Photo(models.Model):
+    """A photo (of a product, an outlet, an inspection): a JPEG or PNG checked by content and
+    size (``portal.uploads.inspect_picture``), with its SHA-256 and who uploaded it. Each
+    concrete photo adds its subject and its ``file`` with a folder of its own."""
+
+    caption = models.CharField(_("caption"), max_length=128, blank=True)
+    original_name = models.CharField(_("original name"), max_length=255)
+    content_type = models.CharField(_("content type"), max_length=64)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name

@@ -1,12 +1,11 @@
 """Suppliers (供应商/经营主体), their bases (供深基地) and products, with the product photos the
 catalogue shows."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from portal.models import Organisation, Region
+from portal.models import Organisation, Photo, Region
 from portal.money import MoneyField
 
 
@@ -172,33 +171,15 @@ class Product(models.Model):
         return self.name
 
 
-class ProductPhoto(models.Model):
+class ProductPhoto(Photo):
     """A photo of a product for its catalogue page; JPEG or PNG, checked by content and size."""
 
     product = models.ForeignKey(
         Product, verbose_name=_("product"), on_delete=models.CASCADE, related_name="photos"
     )
     file = models.FileField(_("file"), upload_to="products/%Y/%m/")
-    caption = models.CharField(_("caption"), max_length=128, blank=True)
-    original_name = models.CharField(_("original name"), max_length=255)
-    content_type = models.CharField(_("content type"), max_length=64)
-    size = models.PositiveIntegerField(_("size (bytes)"))
-    sha256 = models.CharField(_("SHA-256"), max_length=64)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("uploaded by"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
+    class Meta(Photo.Meta):
         verbose_name = _("product photo")
         verbose_name_plural = _("product photos")
-        ordering = ["uploaded_at", "id"]
         indexes = [models.Index(fields=["product", "uploaded_at"])]
-
-    def __str__(self) -> str:
-        return self.original_name
