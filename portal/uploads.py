@@ -13,6 +13,8 @@ from django.db import transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
+from .errors import ApplicationError
+
 # What an uploaded voucher or document may be, told by its first bytes.
 UPLOAD_SIGNATURES = (
     (b"%PDF-", "application/pdf"),
@@ -104,3 +106,32 @@ def delete_file_on_commit(file: FieldFile) -> None:
     rolled-back removal keeps its file)."""
     storage, name = file.storage, file.name
     transaction.on_commit(lambda: storage.delete(name))
+
+
+def photo_add(
+    photo_model,
+    *,
+    file: UploadedFile,
+    caption: str,
+    actor,
+    existing: int,
+    limit: int,
+    too_many: str,
+    **subject,
+):
+    """Store a photo of ``subject`` (``product=…``, ``outlet=…``): a picture by content and
+    size, refused with ``too_many`` (which names ``%(count)s``) when ``existing`` has reached
+    ``limit``. Runs in the caller's transaction, after its own checks of who may act."""
+    facts = inspect_picture(file, field="file")
+    if existing >= limit:
+        raise ApplicationError(too_many % {"count": limit})
+    photo = photo_model(
+        file=file,
+        caption=(caption or "").strip()[:128],
+        uploaded_by=actor,
+        **facts.as_fields(),
+        **subject,
+    )
+    photo.full_clean()
+    photo.save()
+    return photo

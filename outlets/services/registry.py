@@ -47,7 +47,7 @@ from portal.errors import ApplicationError
 from portal.models import Organisation, Region
 from portal.roles import actor_of
 from portal.selectors import organisation_for_user
-from portal.uploads import delete_file_on_commit, inspect_picture
+from portal.uploads import delete_file_on_commit, photo_add
 from products.models import Product, Supplier
 
 from ..models import Outlet, OutletPhoto
@@ -360,22 +360,16 @@ def outlet_photo_add(
     outlet = _locked(outlet)
     require_manager(actor, outlet.district_id)
     _refuse_if_exited(outlet)
-    facts = inspect_picture(file, field="file")
-    if outlet.photos.count() >= MAX_PHOTOS_PER_OUTLET:
-        raise ApplicationError(
-            _("An outlet has at most %(count)s photos: remove one first.")
-            % {"count": MAX_PHOTOS_PER_OUTLET}
-        )
-    photo = OutletPhoto(
+    return photo_add(
+        OutletPhoto,
         outlet=outlet,
         file=file,
-        caption=(caption or "").strip()[:128],
-        uploaded_by=actor,
-        **facts.as_fields(),
+        caption=caption,
+        actor=actor,
+        existing=outlet.photos.count(),
+        limit=MAX_PHOTOS_PER_OUTLET,
+        too_many=_("An outlet has at most %(count)s photos: remove one first."),
     )
-    photo.full_clean()
-    photo.save()
-    return photo
 
 
 @transaction.atomic

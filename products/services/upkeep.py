@@ -15,9 +15,8 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from portal.errors import ApplicationError
 from portal.models import Region
-from portal.uploads import delete_file_on_commit, inspect_picture
+from portal.uploads import delete_file_on_commit, photo_add
 
 from ..models import Product, ProductPhoto, Supplier, SupplierBase
 from .suppliers import _clean_phone, _locked_supplier, _own_supplier
@@ -237,22 +236,16 @@ def product_photo_add(
         .get(pk=product.pk)
     )
     _own_supplier(actor, product.supplier)
-    facts = inspect_picture(file, field="file")
-    if product.photos.count() >= MAX_PHOTOS_PER_PRODUCT:
-        raise ApplicationError(
-            _("A product has at most %(count)s photos: remove one first.")
-            % {"count": MAX_PHOTOS_PER_PRODUCT}
-        )
-    photo = ProductPhoto(
+    return photo_add(
+        ProductPhoto,
         product=product,
         file=file,
-        caption=(caption or "").strip()[:128],
-        uploaded_by=actor,
-        **facts.as_fields(),
+        caption=caption,
+        actor=actor,
+        existing=product.photos.count(),
+        limit=MAX_PHOTOS_PER_PRODUCT,
+        too_many=_("A product has at most %(count)s photos: remove one first."),
     )
-    photo.full_clean()
-    photo.save()
-    return photo
 
 
 @transaction.atomic
