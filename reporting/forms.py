@@ -61,8 +61,8 @@ class ReportRunForm(forms.Form):
         return self.cleaned_data.get("scope") or None
 
 
-class RunFilterForm(forms.Form):
-    """The list's filters, read from the query string."""
+class PeriodFilterForm(forms.Form):
+    """A year and a quarter to filter a list of quarters' documents by (runs, bulletins)."""
 
     year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
     quarter = forms.TypedChoiceField(
@@ -72,6 +72,14 @@ class RunFilterForm(forms.Form):
         empty_value=None,
         choices=[("", _("All quarters")), *QUARTER_CHOICES],
     )
+
+    def offer_years(self, years) -> None:
+        self.fields["year"].choices = [("", _("All years"))] + [(y, str(y)) for y in years]
+
+
+class RunFilterForm(PeriodFilterForm):
+    """The list's filters, read from the query string."""
+
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -81,9 +89,7 @@ class RunFilterForm(forms.Form):
 
     def __init__(self, *args, as_of, city_office: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", _("All years"))] + [
-            (year, str(year)) for year in range(as_of.year, FIRST_REPORT_YEAR - 1, -1)
-        ]
+        self.offer_years(range(as_of.year, FIRST_REPORT_YEAR - 1, -1))
         if city_office:
             self.fields["district"].choices = [
                 ("", _("All scopes")),

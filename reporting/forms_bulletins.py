@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from portal.periods import QUARTERS, Quarter
 
+from .forms import PeriodFilterForm
 from .models import Bulletin
 from .targets import CITY_FIELD, TargetSheet
 
@@ -23,17 +24,9 @@ SCALES = {"亿": Decimal(100_000_000), "万": Decimal(10_000), "": Decimal(1)}
 AMOUNT = re.compile(r"^(?P<number>\d+(?:\.\d+)?)(?P<scale>亿|万)?元?$")
 
 
-class BulletinFilterForm(forms.Form):
+class BulletinFilterForm(PeriodFilterForm):
     """The archive's filters, read from the query string."""
 
-    year = forms.TypedChoiceField(label=_("Year"), required=False, coerce=int, empty_value=None)
-    quarter = forms.TypedChoiceField(
-        label=_("Quarter"),
-        required=False,
-        coerce=int,
-        empty_value=None,
-        choices=[("", _("All quarters")), *QUARTER_CHOICES],
-    )
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,
@@ -42,7 +35,7 @@ class BulletinFilterForm(forms.Form):
 
     def __init__(self, *args, years, with_status: bool, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [("", _("All years"))] + [(y, str(y)) for y in years]
+        self.offer_years(years)
         if not with_status:
             del self.fields["status"]
 
