@@ -15,7 +15,6 @@ formula saved without one (a file written by a script) is refused by cell.
 from __future__ import annotations
 
 import datetime
-import io
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -371,7 +370,7 @@ def build_template(*, user, month: Month) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font
 
-    from portal.excel import safe_row
+    from portal.excel import add_notes_sheet, safe_row, workbook_bytes
 
     outlets = template_outlets(user=user, month=month)
     with translation.override("zh-hans"):
@@ -401,20 +400,15 @@ def build_template(*, user, month: Month) -> bytes:
         sheet.cell(row=sheet.max_row, column=6).number_format = "#,##0.00"
     for column, width in zip("ABCDEF", (8, 36, 12, 18, 10, 16), strict=True):
         sheet.column_dimensions[column].width = width
-    notes = book.create_sheet("填写说明")
-    notes.append(safe_row(["报送单位", actor_of(user).organisation_name]))
-    notes.append(["月份", month_label(month)])
-    notes.append([])
-    for line in (
-        "每行一个专柜（专馆、专区、专列、专站、消费帮扶中心）；第一行表头请勿修改。",
-        "按“编号”识别专柜；无编号时按“所在区”与“专柜名称”识别。“类型”仅供核对。",
-        "销售额为当月帮扶产品销售额，单位为元，最多两位小数；当月无销售请填0；暂未统计的请留空。",
-        "已报送的月份再次导入即为更正，以本次导入的金额为准。",
-        "任何一行有误时整份文件都不会导入，系统会列出每一处错误的行号、列名和原因。",
-    ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 18
-    notes.column_dimensions["B"].width = 40
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    add_notes_sheet(
+        book,
+        facts=[("报送单位", actor_of(user).organisation_name), ("月份", month_label(month))],
+        lines=[
+            "每行一个专柜（专馆、专区、专列、专站、消费帮扶中心）；第一行表头请勿修改。",
+            "按“编号”识别专柜；无编号时按“所在区”与“专柜名称”识别。“类型”仅供核对。",
+            "销售额为当月帮扶产品销售额，单位为元，最多两位小数；当月无销售请填0；暂未统计的请留空。",
+            "已报送的月份再次导入即为更正，以本次导入的金额为准。",
+            "任何一行有误时整份文件都不会导入，系统会列出每一处错误的行号、列名和原因。",
+        ],
+    )
+    return workbook_bytes(book)

@@ -9,6 +9,7 @@ unchanged; so does every other value.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterable
 from typing import Any
 
@@ -42,3 +43,22 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
 def write_row(sheet, values: Iterable[Any]) -> None:
     """Append ``values`` to ``sheet`` (normal or write-only), made safe."""
     sheet.append(safe_row(values))
+
+
+def add_notes_sheet(book, *, facts: list[tuple[str, object]], lines: list[str]) -> None:
+    """The "填写说明" sheet of an import template: who it is for (label, value pairs, written
+    safely), then one instruction a row."""
+    notes = book.create_sheet("填写说明")
+    for label, value in facts:
+        notes.append(safe_row([label, value]))
+    notes.append([])
+    for line in lines:
+        notes.append([line])
+    notes.column_dimensions["A"].width = 18
+    notes.column_dimensions["B"].width = 40
+
+
+def workbook_bytes(book) -> bytes:
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -8,7 +8,6 @@ number, column and reason, and nothing is saved unless every row is good.
 from __future__ import annotations
 
 import datetime
-import io
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -308,7 +307,7 @@ def build_template(budget_unit: BudgetUnit) -> bytes:
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    from portal.excel import safe_value
+    from portal.excel import add_notes_sheet, workbook_bytes
 
     with translation.override("zh-hans"):
         channel_labels = [str(label) for _code, label in Channel.choices]
@@ -334,21 +333,16 @@ def build_template(budget_unit: BudgetUnit) -> bytes:
         )
         validation.add(f"{column}2:{column}{MAX_ROWS + 1}")
         sheet.add_data_validation(validation)
-    notes = book.create_sheet("填写说明")
-    notes.append(["预算单位", safe_value(budget_unit.name)])
-    notes.append(["统一社会信用代码", safe_value(budget_unit.credit_code or "")])
-    notes.append([])
-    for line in (
-        "每行一笔采购；第一行表头请勿修改。",
-        "采购日期按2026-03-15格式填写；金额单位为元，最多两位小数。",
-        "供应商须在采购日期持有有效的帮扶产品认定；按统一社会信用代码识别供应商。",
-        "采购渠道、用途可从下拉列表选择，也可填写代码。",
-        "同一供应商的发票号码在本单位只能登记一次。",
-        "任何一行有误时整份文件都不会导入，系统会列出每一处错误的行号、列名和原因。",
-    ):
-        notes.append([line])
-    notes.column_dimensions["A"].width = 18
-    notes.column_dimensions["B"].width = 40
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+    add_notes_sheet(
+        book,
+        facts=[("预算单位", budget_unit.name), ("统一社会信用代码", budget_unit.credit_code or "")],
+        lines=[
+            "每行一笔采购；第一行表头请勿修改。",
+            "采购日期按2026-03-15格式填写；金额单位为元，最多两位小数。",
+            "供应商须在采购日期持有有效的帮扶产品认定；按统一社会信用代码识别供应商。",
+            "采购渠道、用途可从下拉列表选择，也可填写代码。",
+            "同一供应商的发票号码在本单位只能登记一次。",
+            "任何一行有误时整份文件都不会导入，系统会列出每一处错误的行号、列名和原因。",
+        ],
+    )
+    return workbook_bytes(book)
