@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
+from portal.history import HistoryEntry, history_of
 from portal.money import ZERO, MoneyField, quantize
 from portal.periods import Quarter
 from portal.roles import actor_of
@@ -202,48 +203,9 @@ def compliance_rows(*, user, year: int, district: str | None = None) -> list[Com
     ]
 
 
-@dataclass(frozen=True)
-class HistoryEntry:
-    """One change of a record: when, by whom, why, and each field's old and new value."""
-
-    at: object
-    user: object
-    kind: str
-    reason: str
-    changes: list[tuple[str, object, object]]
-
-
-HISTORY_LIMIT = 50
-HISTORY_HIDDEN_FIELDS = ("updated_at", "created_at", "created_by")
-
-
 def record_history(record: ProcurementRecord) -> list[HistoryEntry]:
-    """The record's audit trail, newest first, in one query (django-simple-history)."""
-    versions = list(
-        record.history.select_related("history_user").order_by("-history_date", "-history_id")[
-            : HISTORY_LIMIT + 1
-        ]
-    )
-    entries = []
-    for index, version in enumerate(versions[:HISTORY_LIMIT]):
-        previous = versions[index + 1] if index + 1 < len(versions) else None
-        changes = []
-        if previous is not None:
-            delta = version.diff_against(previous, excluded_fields=HISTORY_HIDDEN_FIELDS)
-            changes = [
-                (str(ProcurementRecord._meta.get_field(c.field).verbose_name), c.old, c.new)
-                for c in delta.changes
-            ]
-        entries.append(
-            HistoryEntry(
-                at=version.history_date,
-                user=version.history_user,
-                kind=version.get_history_type_display(),
-                reason=version.history_change_reason or "",
-                changes=changes,
-            )
-        )
-    return entries
+    """The purchase's audit trail, newest first (django-simple-history)."""
+    return history_of(record)
 
 
 def own_budget_unit(user) -> BudgetUnit | None:

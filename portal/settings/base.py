@@ -121,6 +121,9 @@ AUTHENTICATION_BACKENDS = [
     "portal.views.LockoutBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# The audit trail is read-only: the admin shows a record's history but cannot revert it.
+SIMPLE_HISTORY_REVERT_DISABLED = True
+
 AXES_ENABLED = env.bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=30))

@@ -383,4 +383,4 @@ def test_every_change_is_in_the_record_s_history_with_who_and_why(
         "Logged",
     ]
     assert ("amount (yuan)", Decimal("3280.00"), Decimal("77.00")) in entries[2].changes
-    assert ("status", "submitted", "recorded") in entries[0].changes
+    assert ("status", "Submitted", "Recorded") in entries[0].changes  # labels, not codes
