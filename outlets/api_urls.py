@@ -1,9 +1,10 @@
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+
+from portal.api import Router
 
 from .api import outlets, sales
 
-router = SimpleRouter()
+router = Router()
 for prefix, viewset, basename in (*outlets.routes, *sales.routes):
     router.register(prefix, viewset, basename=basename)
 

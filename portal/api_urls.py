@@ -1,9 +1,9 @@
 from django.urls import include, path
-from rest_framework.routers import DefaultRouter
 
 from . import api_views
+from .api import RootRouter
 
-router = DefaultRouter()
+router = RootRouter()
 router.register("regions", api_views.RegionViewSet, basename="region")
 
 urlpatterns = [

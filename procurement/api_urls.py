@@ -1,9 +1,10 @@
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+
+from portal.api import Router
 
 from .api import views
 
-router = SimpleRouter()
+router = Router()
 router.register("budget-units", views.BudgetUnitViewSet, basename="budget-unit")
 router.register("declarations", views.DeclarationViewSet, basename="declaration")
 router.register("procurement/records", views.RecordViewSet, basename="procurement-record")

@@ -1,9 +1,10 @@
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+
+from portal.api import Router
 
 from .api import catalogue, oversight, suppliers, views
 
-router = SimpleRouter()
+router = Router()
 router.register(
     "certifications/applications", views.ApplicationViewSet, basename="certification-application"
 )

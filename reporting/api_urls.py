@@ -1,9 +1,10 @@
 from django.urls import include, path
-from rest_framework.routers import SimpleRouter
+
+from portal.api import Router
 
 from .api import dashboard, reports
 
-router = SimpleRouter()
+router = Router()
 for prefix, viewset, basename in reports.routes:
     router.register(prefix, viewset, basename=basename)
 

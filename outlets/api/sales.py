@@ -47,7 +47,9 @@ REPORTERS = (Role.CITY_OFFICE, Role.DISTRICT_OFFICE, Role.SUPPLIER)
 class SalesReportSerializer(serializers.ModelSerializer):
     outlet_name = serializers.CharField(source="outlet.name", read_only=True)
     district = serializers.CharField(source="outlet.district_id", read_only=True)
-    reported_by = serializers.CharField(source="reported_by.username", default=None)
+    reported_by = serializers.CharField(
+        source="reported_by.username", default=None, allow_null=True, read_only=True
+    )
 
     class Meta:
         model = OutletSalesReport

@@ -10,8 +10,8 @@ class RecordFilter(django_filters.FilterSet):
     """api.md filters: budget_unit, year, quarter, channel, supplier, status. Year and quarter
     become date ranges, so the (budget_unit, purchased_on) index serves them."""
 
-    year = django_filters.NumberFilter(method="filter_period")
-    quarter = django_filters.NumberFilter(method="filter_period")
+    year = django_filters.NumberFilter(method="filter_period", min_value=2000, max_value=2100)
+    quarter = django_filters.NumberFilter(method="filter_period", min_value=1, max_value=4)
     channel = django_filters.ChoiceFilter(choices=Channel.choices)
     status = django_filters.ChoiceFilter(choices=ProcurementRecord.Status.choices)
 

@@ -219,12 +219,14 @@ class ComplianceView(GenericAPIView):
     """One row per visible unit of api.md's quota formula for ``?year=``."""
 
     serializer_class = s.ComplianceSerializer
+    queryset = BudgetUnit.objects.none()  # rows come from compliance_units(); this names the model
 
     @extend_schema(
         parameters=[
             OpenApiParameter("year", int, required=True),
             OpenApiParameter("district", str, description="division code of a city district"),
-        ]
+        ],
+        responses=s.ComplianceSerializer(many=True),
     )
     def get(self, request):
         query = ComplianceQuery(data=request.query_params)
