@@ -1,7 +1,13 @@
 """Admin for suppliers, their bases and products, the certification schemes, applications,
-their documents and evaluations, and certificates."""
+their documents and evaluations, and certificates.
+
+Suppliers, bases, products, applications and certificates keep their audit trail (issue 7):
+their admins are ``SimpleHistoryAdmin``, whose history pages only read it (reverting is
+disabled by ``SIMPLE_HISTORY_REVERT_DISABLED``); no historical model is registered on its own.
+"""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin import (
     UPLOAD_METADATA_FIELDS,
@@ -51,7 +57,7 @@ class SupplierBaseInline(admin.TabularInline):
 
 
 @admin.register(Supplier)
-class SupplierAdmin(admin.ModelAdmin):
+class SupplierAdmin(SimpleHistoryAdmin):
     form = SupplierForm
     exclude = ["kind"]
     list_display = [
@@ -73,7 +79,7 @@ class SupplierAdmin(admin.ModelAdmin):
 
 
 @admin.register(SupplierBase)
-class SupplierBaseAdmin(admin.ModelAdmin):
+class SupplierBaseAdmin(SimpleHistoryAdmin):
     list_display = ["name", "supplier", "region", "category", "area_mu", "status", "created_at"]
     list_filter = ["status", "category", ("region", ProvinceListFilter)]
     search_fields = ["name", "supplier__name", "supplier__credit_code", "address"]
@@ -83,7 +89,7 @@ class SupplierBaseAdmin(admin.ModelAdmin):
 
 
 @admin.register(Product)
-class ProductAdmin(admin.ModelAdmin):
+class ProductAdmin(SimpleHistoryAdmin):
     list_display = [
         "name",
         "supplier",
@@ -178,7 +184,7 @@ class ApplicationEventAdmin(admin.ModelAdmin):
 
 
 @admin.register(CertificationApplication)
-class CertificationApplicationAdmin(CreatorStampMixin, admin.ModelAdmin):
+class CertificationApplicationAdmin(CreatorStampMixin, SimpleHistoryAdmin):
     creator_field = "created_by"
     list_display = [
         "id",
@@ -234,7 +240,7 @@ class EvaluationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Certificate)
-class CertificateAdmin(admin.ModelAdmin):
+class CertificateAdmin(SimpleHistoryAdmin):
     list_display = [
         "number",
         "scheme",

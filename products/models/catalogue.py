@@ -4,6 +4,7 @@ catalogue shows."""
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from portal.models import Organisation, Photo, Region
 from portal.money import MoneyField
@@ -26,6 +27,9 @@ class Supplier(Organisation):
     )
     legal_representative = models.CharField(_("legal representative"), max_length=64, blank=True)
     activated_at = models.DateTimeField(_("activated at"), null=True, blank=True)
+
+    # Issue 7: who registered, activated, suspended or corrected the supplier, and why.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("supplier")
@@ -78,6 +82,8 @@ class SupplierBase(models.Model):
         _("status"), max_length=16, choices=Status.choices, default=Status.ACTIVE
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("supplier base")
@@ -146,6 +152,8 @@ class Product(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("product")

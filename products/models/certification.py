@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
 
 from .catalogue import Product, Supplier, SupplierBase
 
@@ -109,6 +110,9 @@ class CertificationApplication(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_comment = models.TextField(_("decision comment"), blank=True)
+
+    # Issue 7: each step and decision (status, reviewer, decided at, reasons) with who and why.
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("certification application")
@@ -306,6 +310,8 @@ class Certificate(models.Model):
     warned_days = models.PositiveSmallIntegerField(
         _("last warning (days before)"), null=True, blank=True
     )
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("certificate")

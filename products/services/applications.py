@@ -23,7 +23,7 @@ from portal.errors import ApplicationError
 from portal.models import Role
 from portal.notifications import members_of, members_with_role, notify
 from portal.roles import actor_of
-from portal.uploads import inspect_upload
+from portal.uploads import inspect_upload, store_upload, uploads_removed_on_failure
 
 from ..models import (
     ApplicationDocument,
@@ -34,6 +34,7 @@ from ..models import (
     Supplier,
     SupplierBase,
 )
+from .audit import stamp
 
 Status = CertificationApplication.Status
 Kind = ApplicationDocument.Kind
@@ -56,6 +57,17 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, frozenset[Role]]] = {
     "return": (frozenset({Status.UNDER_REVIEW}), Status.RETURNED, frozenset({Role.REVIEWER})),
     "approve": (frozenset({Status.UNDER_REVIEW}), Status.APPROVED, frozenset({Role.REVIEWER})),
     "reject": (frozenset({Status.UNDER_REVIEW}), Status.REJECTED, frozenset({Role.REVIEWER})),
+}
+# The name of each recorded step, as the application's timeline and its change history show it.
+STEP_NAMES = {
+    "create": gettext_lazy("Draft created"),
+    "edit": gettext_lazy("Application details changed"),
+    "submit": gettext_lazy("Submitted"),
+    "withdraw": gettext_lazy("Withdrawn"),
+    "review": gettext_lazy("Taken under review"),
+    "return": gettext_lazy("Returned for more material"),
+    "approve": gettext_lazy("Approved"),
+    "reject": gettext_lazy("Rejected"),
 }
 OPEN_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RETURNED})
 # The supplier may change its application's facts and documents only while it holds it.
@@ -162,8 +174,16 @@ def allowed_actions(application: CertificationApplication, user) -> list[str]:
 
 
 def _move(
-    application: CertificationApplication, *, action: str, actor, comment: str = ""
+    application: CertificationApplication,
+    *,
+    action: str,
+    actor,
+    comment: str = "",
+    changes: dict | None = None,
 ) -> CertificationApplication:
+    """Take the step: the new status and the fields the step sets with it (``changes``: the
+    reviewer, the decision's time and reasons, ...) in one save, so one history row names the
+    step, its actor and everything it changed."""
     sources, target, roles = TRANSITIONS[action]
     if actor_of(actor).role not in roles:
         raise PermissionDenied(_("Your role may not take this step."))
@@ -174,6 +194,9 @@ def _move(
         )
     previous = application.status
     application.status = target
+    for name, value in (changes or {}).items():
+        setattr(application, name, value)
+    stamp(application, actor=actor, reason=STEP_NAMES[action])
     application.save()
     ApplicationEvent.objects.create(
         application=application,
@@ -274,7 +297,7 @@ def application_create(
             _("“%(subject)s” already has an open %(scheme)s application.")
             % {"subject": subject.name, "scheme": scheme.name}
         )
-    application = CertificationApplication.objects.create(
+    application = CertificationApplication(
         supplier=supplier,
         scheme=scheme,
         product=None if wants_base else product,
@@ -284,6 +307,8 @@ def application_create(
         households=households,
         created_by=actor,
     )
+    stamp(application, actor=actor, reason=STEP_NAMES["create"])
+    application.save()
     ApplicationEvent.objects.create(
         application=application,
         action="create",
@@ -325,6 +350,7 @@ def application_update(
     for name, value in values.items():
         setattr(application, name, value)
     application.full_clean()
+    stamp(application, actor=actor, reason=STEP_NAMES["edit"])
     application.save(update_fields=changed)
     ApplicationEvent.objects.create(
         application=application,
@@ -337,6 +363,7 @@ def application_update(
     return application
 
 
+@uploads_removed_on_failure()
 @transaction.atomic
 def application_document_add(
     *, actor, application: CertificationApplication, kind: str, file: UploadedFile
@@ -355,9 +382,12 @@ def application_document_add(
     if kind not in ApplicationDocument.Kind.values:
         raise ValidationError({"kind": _("Unknown kind of document.")})
     facts = inspect_upload(file, field="file")
-    return ApplicationDocument.objects.create(
-        application=application, kind=kind, file=file, uploaded_by=actor, **facts.as_fields()
+    document = ApplicationDocument(
+        application=application, kind=kind, uploaded_by=actor, **facts.as_fields()
     )
+    store_upload(document, file)
+    document.save()
+    return document
 
 
 @transaction.atomic
@@ -385,9 +415,7 @@ def application_submit(*, actor, application: CertificationApplication):
                 % {"scheme": application.scheme.name, "missing": _("; ").join(missing)}
             )
     resubmission = application.status == Status.RETURNED
-    _move(application, action="submit", actor=actor)
-    application.submitted_at = timezone.now()
-    application.save(update_fields=["submitted_at"])
+    _move(application, action="submit", actor=actor, changes={"submitted_at": timezone.now()})
     values = {
         "scheme": application.scheme.name,
         "subject": _subject_name(application),

@@ -31,6 +31,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_update_with_history
 
 from portal.errors import ApplicationError
 from portal.models import ExitReason, Role
@@ -38,6 +39,7 @@ from portal.notifications import members_of, notify
 from portal.roles import actor_of
 
 from ..models import Certificate, ExitAction, MonitoringRecord, Product, SupplierBase
+from .audit import reason_text, stamp, step_reason
 
 CertStatus = Certificate.Status
 Action = ExitAction.Action
@@ -85,6 +87,21 @@ def _action_verb(action: str) -> str:
         Action.EXIT: _("exited"),
         Action.REINSTATE: _("reinstated"),
     }[action]
+
+
+def _step_name(action: str) -> str:
+    """The step as a change history names it: "Suspended", "Revoked", ..."""
+    return {
+        Action.SUSPEND: _("Suspended"),
+        Action.REVOKE: _("Revoked"),
+        Action.EXIT: _("Exited"),
+        Action.REINSTATE: _("Reinstated"),
+    }[action]
+
+
+def _history_reason(action: str, reason: str) -> str:
+    """E.g. "Suspended (Quality failure)": the step and its reason (动态退出)."""
+    return step_reason(_step_name(action), ExitReason(reason).label)
 
 
 def require_city_office(actor) -> None:
@@ -202,6 +219,7 @@ def _move_certificate(
         )
     previous = certificate.status
     certificate.status = target
+    stamp(certificate, actor=actor, reason=_history_reason(action, reason))
     certificate.save(update_fields=["status"])
     _record(
         actor=actor,
@@ -280,16 +298,25 @@ def _revoke_with_subject(*, actor, subject_field: str, subject, reason: str, not
         .filter(**{subject_field: subject}, status__in=LIVE_CERTIFICATE_STATUSES)
         .order_by("pk")
     )
+    previous = {certificate.pk: certificate.status for certificate in certificates}
     for certificate in certificates:
-        previous = certificate.status
         certificate.status = CertStatus.REVOKED
-        certificate.save(update_fields=["status"])
+    bulk_update_with_history(
+        certificates,
+        Certificate,
+        ["status"],
+        default_user=actor,
+        default_change_reason=reason_text(
+            _("Revoked with the exit of “%(name)s”.") % {"name": subject.name}
+        ),
+    )
+    for certificate in certificates:
         _record(
             actor=actor,
             supplier_id=certificate.supplier_id,
             subject_label=_certificate_label(certificate),
             action=Action.REVOKE,
-            from_status=previous,
+            from_status=previous[certificate.pk],
             to_status=CertStatus.REVOKED,
             reason=reason,
             note=note or _("Revoked with the exit of “%(name)s”.") % {"name": subject.name},
@@ -357,6 +384,7 @@ def _set_standing(
     )
     previous = subject.status
     subject.status = status
+    stamp(subject, actor=actor, reason=_history_reason(action, reason))
     subject.save(update_fields=update_fields)
     step = _record(
         actor=actor,

@@ -32,15 +32,14 @@ from .applications import (
     _notify_supplier,
     _subject_name,
 )
+from .audit import stamp
 
 
 @transaction.atomic
 def application_review(*, actor, application: CertificationApplication):
     """A reviewer takes a submitted application under review; the supplier is told."""
     application = _locked(application)
-    _move(application, action="review", actor=actor)
-    application.reviewer = actor
-    application.save(update_fields=["reviewer"])
+    _move(application, action="review", actor=actor, changes={"reviewer": actor})
     _notify_supplier(
         application,
         title=_("Your %(scheme)s application for “%(subject)s” is under review")
@@ -211,10 +210,13 @@ def application_decide(
         and not application.evaluations.exists()
     ):
         raise ApplicationError(_("Record the on-site evaluation before approving."))
-    _move(application, action=decision, actor=actor, comment=comment)
-    application.decided_at = timezone.now()
-    application.decision_comment = comment
-    application.save(update_fields=["decided_at", "decision_comment"])
+    _move(
+        application,
+        action=decision,
+        actor=actor,
+        comment=comment,
+        changes={"decided_at": timezone.now(), "decision_comment": comment},
+    )
     values = {"scheme": application.scheme.name, "subject": _subject_name(application)}
     if decision == "reject":
         _notify_supplier(
@@ -225,7 +227,7 @@ def application_decide(
         return None
     # One number at a time per scheme: lock the scheme row while the next number is taken.
     scheme = CertificationScheme.objects.select_for_update().get(pk=application.scheme_id)
-    certificate = Certificate.objects.create(
+    certificate = Certificate(
         number=next_certificate_number(scheme, as_of.year),
         scheme=scheme,
         supplier_id=application.supplier_id,
@@ -235,6 +237,12 @@ def application_decide(
         valid_from=as_of,
         valid_until=add_months(as_of, scheme.validity_months) - datetime.timedelta(days=1),
     )
+    stamp(
+        certificate,
+        actor=actor,
+        reason=_("Issued on application #%(number)s") % {"number": application.pk},
+    )
+    certificate.save()
     _notify_supplier(
         application,
         title=_("Approved: your %(scheme)s application for “%(subject)s”") % values,

@@ -30,6 +30,7 @@ from portal.roles import actor_of
 from portal.validators import validate_credit_code
 
 from ..models import Supplier
+from .audit import stamp, step_reason
 
 logger = logging.getLogger(__name__)
 User = get_user_model()
@@ -183,7 +184,6 @@ def supplier_register(*, actor=None, data: Registration) -> Supplier:
         status=SupplierStatus.PENDING,
     )
     supplier.full_clean()
-    supplier.save()
     user = User(
         username=data.username.strip(),
         email=data.email.strip(),
@@ -193,6 +193,9 @@ def supplier_register(*, actor=None, data: Registration) -> Supplier:
     user.set_password(data.password)
     user.full_clean(exclude=["password"])
     user.save()
+    # The account comes first, so that the supplier's history names who registered it.
+    stamp(supplier, actor=user, reason=_("Registered by the supplier itself"))
+    supplier.save()
     membership = Membership(user=user, organisation=supplier, role=Role.SUPPLIER)
     membership.full_clean()
     membership.save()
@@ -256,6 +259,7 @@ def supplier_create(
         activated_at=timezone.now(),
     )
     supplier.full_clean()
+    stamp(supplier, actor=actor, reason=_("Registered by the city coordination office"))
     supplier.save()
     logger.info("supplier %s registered by user %s", supplier.pk, actor.pk)
     return supplier
@@ -279,6 +283,7 @@ def supplier_activate(*, actor, supplier: Supplier) -> Supplier:
     supplier.status = SupplierStatus.ACTIVE
     supplier.activated_at = timezone.now()
     supplier.full_clean()
+    stamp(supplier, actor=actor, reason=_("Activated by the city coordination office"))
     supplier.save(update_fields=["status", "activated_at"])
     notify(
         recipients=members_of(supplier.pk),
@@ -311,6 +316,7 @@ def supplier_refuse(*, actor, supplier: Supplier, reason: str) -> Supplier:
         )
     supplier.status = SupplierStatus.EXITED
     supplier.full_clean()
+    stamp(supplier, actor=actor, reason=step_reason(_("Registration refused"), reason))
     supplier.save(update_fields=["status"])
     notify(
         recipients=members_of(supplier.pk),
@@ -351,6 +357,12 @@ def supplier_status_set(*, actor, supplier: Supplier, status: str, reason: str =
     if status == SupplierStatus.ACTIVE and supplier.activated_at is None:
         supplier.activated_at = timezone.now()
     supplier.full_clean()
+    step = {
+        SupplierStatus.ACTIVE: _("Reinstated"),
+        SupplierStatus.SUSPENDED: _("Suspended"),
+        SupplierStatus.EXITED: _("Exited"),
+    }[status]
+    stamp(supplier, actor=actor, reason=step_reason(step, reason))
     supplier.save(update_fields=["status", "activated_at"])
     notify(
         recipients=members_of(supplier.pk),

@@ -19,6 +19,7 @@ from portal.models import Region
 from portal.uploads import delete_file_on_commit, photo_add
 
 from ..models import Product, ProductPhoto, Supplier, SupplierBase
+from .audit import stamp
 from .suppliers import _clean_phone, _locked_supplier, _own_supplier
 
 # Enough to show a product from every side; more only slows the catalogue page on a phone.
@@ -53,6 +54,7 @@ def supplier_profile_update(
     supplier.contact_phone = (contact_phone or "").strip()
     supplier.address = (address or "").strip()
     supplier.full_clean()
+    stamp(supplier, actor=actor, reason=_("Profile updated"))
     supplier.save(
         update_fields=["legal_representative", "contact_name", "contact_phone", "address"]
     )
@@ -100,13 +102,14 @@ def _check_base(data: BaseData, *, supplier: Supplier, base: SupplierBase | None
         raise ValidationError(errors)
 
 
-def _apply_base(base: SupplierBase, data: BaseData) -> SupplierBase:
+def _apply_base(base: SupplierBase, data: BaseData, *, actor, reason: str) -> SupplierBase:
     base.name = data.name.strip()
     base.region = data.region
     base.category = data.category
     base.address = (data.address or "").strip()
     base.area_mu = data.area_mu
     base.full_clean()
+    stamp(base, actor=actor, reason=reason)
     base.save()
     return base
 
@@ -116,7 +119,7 @@ def base_create(*, actor, supplier: Supplier, data: BaseData) -> SupplierBase:
     """The supplier records one of its production bases (供深基地)."""
     _own_supplier(actor, supplier)
     _check_base(data, supplier=supplier, base=None)
-    return _apply_base(SupplierBase(supplier=supplier), data)
+    return _apply_base(SupplierBase(supplier=supplier), data, actor=actor, reason=_("Base added"))
 
 
 @transaction.atomic
@@ -129,7 +132,7 @@ def base_update(*, actor, base: SupplierBase, data: BaseData) -> SupplierBase:
     )
     _own_supplier(actor, base.supplier)
     _check_base(data, supplier=base.supplier, base=base)
-    return _apply_base(base, data)
+    return _apply_base(base, data, actor=actor, reason=_("Base details changed"))
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ def _check_product(data: ProductData, *, supplier: Supplier, product: Product | 
         raise ValidationError(errors)
 
 
-def _apply_product(product: Product, data: ProductData) -> Product:
+def _apply_product(product: Product, data: ProductData, *, actor, reason: str) -> Product:
     product.name = data.name.strip()
     product.category = data.category
     product.region = data.region
@@ -197,6 +200,7 @@ def _apply_product(product: Product, data: ProductData) -> Product:
     product.households_lifted = data.households_lifted or 0
     product.description = (data.description or "").strip()
     product.full_clean()
+    stamp(product, actor=actor, reason=reason)
     product.save()
     return product
 
@@ -207,7 +211,7 @@ def product_create(*, actor, supplier: Supplier, data: ProductData) -> Product:
     (``product_name_unique``)."""
     _own_supplier(actor, supplier)
     _check_product(data, supplier=supplier, product=None)
-    return _apply_product(Product(supplier=supplier), data)
+    return _apply_product(Product(supplier=supplier), data, actor=actor, reason=_("Product added"))
 
 
 @transaction.atomic
@@ -221,7 +225,7 @@ def product_update(*, actor, product: Product, data: ProductData) -> Product:
     )
     _own_supplier(actor, product.supplier)
     _check_product(data, supplier=product.supplier, product=product)
-    return _apply_product(product, data)
+    return _apply_product(product, data, actor=actor, reason=_("Product details changed"))
 
 
 @transaction.atomic

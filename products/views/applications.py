@@ -16,9 +16,9 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from portal.history import history_of
 from portal.models import Role
 from portal.permissions import role_required
 from portal.roles import actor_of
@@ -55,17 +55,8 @@ Code = CertificationScheme.Code
 # The order of the scheme cards: recognition first, since it is what counts for the quota.
 SCHEME_ORDER = (Code.RECOGNITION, Code.SZP, Code.BASE)
 
-# The words of the timeline, one per recorded action.
-EVENT_LABELS = {
-    "create": gettext_lazy("Draft created"),
-    "edit": gettext_lazy("Application details changed"),
-    "submit": gettext_lazy("Submitted"),
-    "withdraw": gettext_lazy("Withdrawn"),
-    "review": gettext_lazy("Taken under review"),
-    "return": gettext_lazy("Returned for more material"),
-    "approve": gettext_lazy("Approved"),
-    "reject": gettext_lazy("Rejected"),
-}
+# The words of the timeline, one per recorded action (the same as the change history's).
+EVENT_LABELS = services.STEP_NAMES
 
 
 def _subject_of(application: CertificationApplication):
@@ -338,6 +329,7 @@ def _detail_response(
             "certificate": getattr(application, "certificate", None),
             "supplier_inactive": application.supplier.status != Supplier.Status.ACTIVE,
             "on_site": application.scheme_id in services.ON_SITE_SCHEMES,
+            "change_history": history_of(application),
         },
     )
 

@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.history import history_of
 from portal.models import Role
 from portal.periods import today
 from portal.permissions import role_required
@@ -137,6 +138,7 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": _labelled(exit_history(certificate=certificate)),
             "actions": oversight.certificate_allowed_actions(certificate, user, as_of=as_of),
             "oversight_reader": actor_of(user).role in OVERSIGHT_READERS,
+            "change_history": history_of(certificate),
         },
     )
 

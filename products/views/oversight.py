@@ -20,6 +20,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.history import history_of
 from portal.periods import today
 from portal.permissions import role_required
 from portal.roles import actor_of
@@ -159,6 +160,7 @@ def subject_oversight(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             ],
             "can_monitor": actor_of(user).role in MONITORS and obj.status != "exited",
             "monitoring_url": reverse(subject.monitoring_page, args=[obj.pk]),
+            "change_history": history_of(obj),
         },
     )
 

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import ApplicationError
+from portal.history import history_of
 from portal.models import Membership, Role
 from portal.periods import today
 from portal.permissions import role_required
@@ -140,7 +141,9 @@ def suppliers(request: HttpRequest) -> HttpResponse:
 @role_required(*SUPPLIER_READERS)
 @require_GET
 def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    supplier = get_object_or_404(supplier_for_user(request.user), pk=pk)
+    supplier = get_object_or_404(
+        supplier_for_user(request.user).select_related("region__parent__parent"), pk=pk
+    )
     bases = base_for_user(request.user).filter(supplier=supplier).order_by("name", "pk")
     products = with_current_certifications(
         product_for_user(request.user).filter(supplier=supplier).order_by("name", "pk"),
@@ -160,6 +163,7 @@ def supplier_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "products": _with_schemes(products),
             "members": members,
             "can_act": actor_of(request.user).is_city_office,
+            "change_history": history_of(supplier),
         },
     )
 
@@ -291,7 +295,16 @@ def _base_form_page(request, *, base=None) -> HttpResponse:
     else:
         form = BaseForm(initial=BaseForm.initial_for(base) if base else None)
     title = _("Edit a base") if base else _("Add a base")
-    return render(request, "products/base_form.html", {"form": form, "base": base, "title": title})
+    return render(
+        request,
+        "products/base_form.html",
+        {
+            "form": form,
+            "base": base,
+            "title": title,
+            "change_history": history_of(base) if base else [],
+        },
+    )
 
 
 @role_required(SUPPLIER)
@@ -351,6 +364,7 @@ def _product_page(request, *, form, product=None, photo_form=None) -> HttpRespon
             "photos": photos,
             "photo_form": photo_form or PhotoForm(),
             "title": _("Edit a product") if product else _("Add a product"),
+            "change_history": history_of(product) if product else [],
         },
     )
 
