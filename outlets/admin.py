@@ -2,6 +2,7 @@
 sales and inspections."""
 
 from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
 
 from portal.admin import (
     UPLOAD_METADATA_FIELDS,
@@ -42,9 +43,10 @@ class InspectionInline(admin.TabularInline):
 
 
 @admin.register(Outlet)
-class OutletAdmin(admin.ModelAdmin):
+class OutletAdmin(SimpleHistoryAdmin):
     """An outlet's status is shown, not edited, once it exists: suspension, reinstatement and
-    exit (动态退出) go through the portal, which records each change with its reason."""
+    exit (动态退出) go through the portal, which records each change with its reason. The
+    History button shows its versions (read-only: reverting is disabled)."""
 
     list_display = ["name", "kind", "district", "venue", "operator", "status", "opened_on"]
     list_filter = ["kind", "status", "venue", ("district", CityDistrictListFilter)]

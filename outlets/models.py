@@ -6,6 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+from simple_history.models import HistoricalRecords
 
 from portal.models import ExitReason, Organisation, Photo, Region
 from portal.money import MoneyField
@@ -75,6 +76,11 @@ class Outlet(models.Model):
         Product, verbose_name=_("products carried"), blank=True, related_name="outlets"
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    # Who registered, edited, suspended, reinstated or exited the outlet, when and why (issue 7).
+    # The products carried (a many-to-many) are not versioned: a change of them writes a row
+    # naming it (``outlet_products_set``).
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("outlet")

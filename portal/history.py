@@ -14,9 +14,19 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 HISTORY_LIMIT = 50
 HIDDEN_FIELDS = ("updated_at", "created_at", "created_by", "declared_at", "search_text")
+
+
+# Our own words for the kind of change: simple-history's "Created" collides with the portal's
+# "created at" in the message catalogue.
+KINDS = {"+": _("Record created"), "~": _("Record changed"), "-": _("Record deleted")}
+
+
+def kind_of(version) -> str:
+    return str(KINDS[version.history_type])
 
 
 @dataclass(frozen=True)
@@ -94,7 +104,7 @@ def history_of(
             HistoryEntry(
                 at=version.history_date,
                 user=version.history_user,
-                kind=version.get_history_type_display(),
+                kind=kind_of(version),
                 reason=version.history_change_reason or "",
                 changes=shown,
             )

@@ -54,14 +54,14 @@ class BudgetUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(QuotaPolicy)
-class QuotaPolicyAdmin(admin.ModelAdmin):
+class QuotaPolicyAdmin(SimpleHistoryAdmin):
     list_display = ["year", "ratio", "growth_required", "note"]
     list_filter = ["growth_required"]
     search_fields = ["year"]
 
 
 @admin.register(AnnualTarget)
-class AnnualTargetAdmin(admin.ModelAdmin):
+class AnnualTargetAdmin(SimpleHistoryAdmin):
     list_display = ["year", "district", "region", "amount"]
     list_filter = ["year", ("district", CityDistrictListFilter)]
     list_select_related = ["district", "region"]

@@ -58,6 +58,8 @@ class QuotaPolicy(models.Model):
     )
     note = models.TextField(_("note"), blank=True)
 
+    history = HistoricalRecords()
+
     class Meta:
         verbose_name = _("quota policy")
         verbose_name_plural = _("quota policies")
@@ -94,6 +96,8 @@ class AnnualTarget(models.Model):
         help_text=_("A county the city helps: the amount to buy from it in the year."),
     )
     amount = MoneyField(_("target (yuan)"))
+
+    history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("annual target")

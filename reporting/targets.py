@@ -2,14 +2,19 @@
 city's total, each district's share of it, and the amount to buy from each paired county.
 
 The city office sets them, one form per year; a district office reads its own district's
-target and those of the counties it is paired with. ``AnnualTarget`` keeps no history of its
-own, so every change is written to the application log (who, when, old and new amount), and
-the district offices whose targets changed are told in the portal.
+target and those of the counties it is paired with. The city office also sets the year's quota
+policy (``QuotaPolicy``: the required share and the year-on-year rule), which every office
+reads.
+
+Every change of a target or of the policy is a version in its history (django-simple-history,
+issue 7 point 2) with the acting user and the step ("Target set", "Target changed", "Target
+removed", "Quota policy set"), written in the same transaction; the district offices whose
+targets changed are told in the portal. ``targets_history`` reads the year's trail, scoped as
+the targets are.
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -17,18 +22,21 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet
+from django.db.models import F, Q, QuerySet, Window
+from django.db.models.functions import Lag
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from portal.formatting import yuan
+from portal.formatting import percent, yuan
+from portal.history import HistoryEntry, kind_of
 from portal.models import DistrictPairing, Role
 from portal.notifications import notify
 from portal.roles import actor_of
 from portal.selectors import city_districts
-from procurement.models import AnnualTarget
+from procurement.models import AnnualTarget, QuotaPolicy
+from procurement.selectors import DEFAULT_QUOTA_RATIO
 
-logger = logging.getLogger(__name__)
 User = get_user_model()
 
 # No target comes near ¥1,000bn (Shenzhen's whole programme is ¥11bn a year); the field
@@ -37,6 +45,13 @@ MAX_TARGET = Decimal("999999999999.99")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 CITY_FIELD = "city"
+# The year's trail on the targets page: a year sees a few dozen changes; older ones stay in the
+# admin's history of each target.
+HISTORY_LIMIT = 100
+# A note explains the policy in a sentence or two; a page of text belongs in a document.
+MAX_POLICY_NOTE = 1000
+# The history table's reason column holds 100 characters.
+REASON_LENGTH = 100
 
 
 def district_field(code: str) -> str:
@@ -241,30 +256,42 @@ def annual_targets_set(
         for code, a in regions.items()
     ]
     changes = []
+    created: list[AnnualTarget] = []
+    updated: list[AnnualTarget] = []
     for key, label, office_district, amount in wanted:
         target = existing.get(key)
         old = target.amount if target else None
         if old == amount:
             continue
         if amount is None:
+            # A removal is rare (one target at a time): its version is written on delete.
+            target._history_user = actor
+            target._change_reason = _("Target removed")[:REASON_LENGTH]
             target.delete()
         elif target is None:
             target = AnnualTarget(year=year, district_id=key[0], region_id=key[1], amount=amount)
             target.full_clean()
-            target.save()
+            created.append(target)
         else:
             target.amount = amount
             target.full_clean()
-            target.save(update_fields=["amount"])
+            updated.append(target)
         changes.append(Change(label=label, district=office_district, old=old, new=amount))
-        logger.info(
-            "annual target %s %s/%s set by user %s: %s -> %s",
-            year,
-            key[0] or "-",
-            key[1] or "-",
-            actor.pk,
-            old,
-            amount,
+    # One insert for the new targets and one for their versions; likewise for the changed.
+    if created:
+        bulk_create_with_history(
+            created,
+            AnnualTarget,
+            default_user=actor,
+            default_change_reason=_("Target set")[:REASON_LENGTH],
+        )
+    if updated:
+        bulk_update_with_history(
+            updated,
+            AnnualTarget,
+            ["amount"],
+            default_user=actor,
+            default_change_reason=_("Target changed")[:REASON_LENGTH],
         )
     _notify_districts(year, changes)
     sheet = target_sheet(user=actor, year=year)
@@ -305,3 +332,210 @@ def _notify_districts(year: int, changes: list[Change]) -> None:
             body="\n".join(_describe(change) for change in district_changes),
             link=link,
         )
+
+
+# The quota policy --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PolicyView:
+    """The year's quota policy as the page shows it; ``is_default`` when the year has none of
+    its own and Shenzhen's rule applies (``DEFAULT_QUOTA_RATIO``, no lower than last year)."""
+
+    year: int
+    ratio: Decimal
+    growth_required: bool
+    note: str
+    is_default: bool
+
+    @property
+    def percent(self) -> Decimal:
+        """The share as typed in the form: 0.300 → 30.0."""
+        return (self.ratio * 100).quantize(Decimal("0.1"))
+
+
+def quota_policy_of(year: int) -> PolicyView:
+    """The policy that applies in ``year``, in one query."""
+    policy = QuotaPolicy.objects.filter(year=year).first()
+    if policy is None:
+        return PolicyView(
+            year=year, ratio=DEFAULT_QUOTA_RATIO, growth_required=True, note="", is_default=True
+        )
+    return PolicyView(
+        year=year,
+        ratio=policy.ratio,
+        growth_required=policy.growth_required,
+        note=policy.note,
+        is_default=False,
+    )
+
+
+def _ratio_error(ratio) -> str | None:
+    """Why ``ratio`` (a share, 0.3 for 30%) cannot be the required share, or None."""
+    if not isinstance(ratio, Decimal) or not ratio.is_finite():
+        return _("Give the required share as a percentage, e.g. 30.")
+    if ratio <= 0:
+        return _("The required share must be more than 0%.")
+    if ratio > 1:
+        return _("The required share cannot be more than 100%.")
+    if ratio != ratio.quantize(Decimal("0.001")):
+        return _("Give the share to one decimal place at most, e.g. 30.5.")
+    return None
+
+
+@dataclass(frozen=True)
+class PolicySaved:
+    policy: QuotaPolicy
+    changed: bool
+
+
+@transaction.atomic
+def quota_policy_set(
+    *, actor, year: int, ratio: Decimal, growth_required: bool, note: str = ""
+) -> PolicySaved:
+    """The city office sets the year's quota policy: the share of a unit's farm-products
+    procurement that must go to assistance products (Shenzhen: no less than 30%, as
+    ``ratio`` 0.300) and whether a unit's amount may not fall below last year's (Guangzhou
+    measure 16). The change is a version of the policy with the actor and the step; saving
+    the same values changes nothing."""
+    if not actor_of(actor).is_city_office:
+        raise PermissionDenied(_("Only the city coordination office sets the quota policy."))
+    errors: dict[str, str] = {}
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        errors["year"] = _("Choose a year between 2000 and 2100.")
+    message = _ratio_error(ratio)
+    if message:
+        errors["ratio"] = message
+    note = (note or "").strip()
+    if len(note) > MAX_POLICY_NOTE:
+        errors["note"] = _("Keep the note to %(count)s characters at most.") % {
+            "count": MAX_POLICY_NOTE
+        }
+    if errors:
+        raise ValidationError(errors)
+    policy = QuotaPolicy.objects.select_for_update().filter(year=year).first()
+    if policy is None:
+        policy, reason = QuotaPolicy(year=year), _("Quota policy set")
+    elif (policy.ratio, policy.growth_required, policy.note) == (ratio, growth_required, note):
+        return PolicySaved(policy=policy, changed=False)
+    else:
+        reason = _("Quota policy changed")
+    policy.ratio = ratio
+    policy.growth_required = bool(growth_required)
+    policy.note = note
+    policy.full_clean()
+    policy._history_user = actor
+    policy._change_reason = reason[:REASON_LENGTH]
+    policy.save()
+    return PolicySaved(policy=policy, changed=True)
+
+
+# The year's trail --------------------------------------------------------------------------
+
+
+def _previous(*fields: str) -> dict[str, Window]:
+    """Each field's value in the version before, computed by the database (one query)."""
+    return {
+        f"previous_{name}": Window(
+            Lag(name),
+            partition_by=[F("id")],
+            order_by=[F("history_date").asc(), F("history_id").asc()],
+        )
+        for name in fields
+    }
+
+
+def _growth_label(value: bool | None) -> str | None:
+    if value is None:
+        return None
+    return _("No lower than last year") if value else _("None")
+
+
+def _entry(version, subject: str | None, changes: list[tuple[str, object, object]]) -> HistoryEntry:
+    """One line of the trail: "<subject>: <step>" (the step as the service named it, or the
+    kind of change for one made in the admin), or the step alone when it names its subject."""
+    kind = kind_of(version)
+    step = version.history_change_reason or kind
+    if subject is not None:
+        step = _("%(subject)s: %(step)s") % {"subject": subject, "step": step}
+    return HistoryEntry(
+        at=version.history_date, user=version.history_user, kind=kind, reason=step, changes=changes
+    )
+
+
+def _target_subject(version) -> str:
+    if version.district_id:
+        return version.district.name if version.district else version.district_id
+    if version.region_id:
+        return version.region.full_name if version.region else version.region_id
+    return _("City-wide")
+
+
+def _target_entries(*, user, year: int, limit: int) -> list[HistoryEntry]:
+    actor = actor_of(user)
+    versions = AnnualTarget.history.filter(year=year)
+    if actor.is_district_office:
+        paired = DistrictPairing.objects.filter(district_id=actor.district_code).values("region_id")
+        versions = versions.filter(Q(district_id=actor.district_code) | Q(region_id__in=paired))
+    elif not actor.is_city_office:
+        return []
+    versions = (
+        versions.select_related("history_user", "district", "region__parent__parent")
+        .annotate(**_previous("amount"))
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    label = str(AnnualTarget._meta.get_field("amount").verbose_name)
+    entries = []
+    for version in versions:
+        if version.history_type == "-":
+            change = (label, yuan(version.amount), None)
+        elif version.previous_amount is None:
+            change = (label, None, yuan(version.amount))
+        elif version.previous_amount != version.amount:
+            change = (label, yuan(version.previous_amount), yuan(version.amount))
+        else:
+            change = None
+        entries.append(_entry(version, _target_subject(version), [change] if change else []))
+    return entries
+
+
+def _policy_entries(*, user, year: int, limit: int) -> list[HistoryEntry]:
+    if not actor_of(user).is_office:
+        return []
+    versions = (
+        QuotaPolicy.history.filter(year=year)
+        .select_related("history_user")
+        .annotate(**_previous("ratio", "growth_required", "note"))
+        .order_by("-history_date", "-history_id")[:limit]
+    )
+    shown = (
+        ("ratio", _("Required share"), percent),
+        ("growth_required", _("Year-on-year rule"), _growth_label),
+        ("note", _("Note"), lambda value: value),
+    )
+    entries = []
+    for version in versions:
+        first = version.history_type == "+" or version.previous_ratio is None
+        changes = []
+        for name, label, show in shown:
+            new, old = getattr(version, name), getattr(version, f"previous_{name}")
+            if first and new not in (None, ""):
+                changes.append((label, None, show(new)))
+            elif not first and old != new:
+                changes.append((label, show(old), show(new)))
+        # The service's steps name the policy; one made in the admin has only its kind.
+        subject = None if version.history_change_reason else _("Quota policy")
+        entries.append(_entry(version, subject, changes))
+    return entries
+
+
+def targets_history(*, user, year: int, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
+    """The year's changes of the targets ``user`` may read (scoped as ``target_for_user``)
+    and of the quota policy, newest first, at most ``limit``: two queries (the targets'
+    versions, the policy's), each with its user, its scope's names and the value before
+    (``Lag`` in the database)."""
+    entries = _target_entries(user=user, year=year, limit=limit) + _policy_entries(
+        user=user, year=year, limit=limit
+    )
+    entries.sort(key=lambda entry: entry.at, reverse=True)
+    return entries[:limit]

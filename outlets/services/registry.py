@@ -28,6 +28,10 @@ Decisions kept here:
   photos or products. A comeback is a new registration.
 - The opening date and an inspection's date are not in the future: the counts start from the
   opening date.
+- **Audit trail** (issue 7, point 2): every save of an outlet writes a version
+  (django-simple-history) with the acting user and the step ("Outlet registered", "Outlet
+  edited", "Suspended: …"), set by ``audit`` because the API authenticates after the history
+  middleware has run, and services may run outside a request.
 """
 
 from __future__ import annotations
@@ -108,6 +112,16 @@ def _locked(outlet: Outlet) -> Outlet:
     return (
         Outlet.objects.select_for_update(of=("self",)).select_related("district").get(pk=outlet.pk)
     )
+
+
+# The history table's reason column holds 100 characters.
+REASON_LENGTH = 100
+
+
+def audit(outlet: Outlet, actor, reason: str) -> None:
+    """Who makes the next save of ``outlet`` and why, for the version it writes."""
+    outlet._history_user = actor
+    outlet._change_reason = str(reason)[:REASON_LENGTH]
 
 
 def _refuse_if_exited(outlet: Outlet) -> None:
@@ -240,7 +254,7 @@ def _check_centre(data: OutletData, *, actor, outlet: Outlet | None) -> None:
         )
 
 
-def _apply(outlet: Outlet, data: OutletData) -> Outlet:
+def _apply(outlet: Outlet, data: OutletData, *, actor, reason: str) -> Outlet:
     outlet.kind = data.kind
     outlet.name = data.name.strip()
     outlet.district = data.district
@@ -252,6 +266,7 @@ def _apply(outlet: Outlet, data: OutletData) -> Outlet:
     outlet.latitude = data.latitude
     outlet.longitude = data.longitude
     outlet.full_clean()
+    audit(outlet, actor, reason)
     outlet.save()
     return outlet
 
@@ -300,7 +315,7 @@ def outlet_register(
     if errors:
         raise ValidationError(errors)
     _check_centre(data, actor=actor, outlet=None)
-    outlet = _apply(Outlet(status=Status.ACTIVE), data)
+    outlet = _apply(Outlet(status=Status.ACTIVE), data, actor=actor, reason=_("Outlet registered"))
     outlet.products.set(products)
     return outlet
 
@@ -331,7 +346,7 @@ def outlet_update(
     if errors:
         raise ValidationError(errors)
     _check_centre(data, actor=actor, outlet=outlet)
-    outlet = _apply(outlet, data)
+    outlet = _apply(outlet, data, actor=actor, reason=_("Outlet edited"))
     if products is not None:
         outlet.products.set(products)
     return outlet
@@ -345,7 +360,16 @@ def outlet_products_set(*, actor, outlet: Outlet, products: Iterable[Product]) -
     require_manager(actor, outlet.district_id)
     _refuse_if_exited(outlet)
     already = set(outlet.products.values_list("pk", flat=True))
-    outlet.products.set(_check_products(products, already=already))
+    chosen = _check_products(products, already=already)
+    if {p.pk for p in chosen} != already:
+        outlet.products.set(chosen)
+        # The many-to-many is not versioned: a version of the outlet names the step.
+        audit(
+            outlet,
+            actor,
+            _("Products carried changed (%(count)s now)") % {"count": len(chosen)},
+        )
+        outlet.save()
     return outlet
 
 

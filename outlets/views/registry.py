@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import ApplicationError
+from portal.history import history_of
 from portal.models import Role
 from portal.periods import Quarter, today, year_bounds
 from portal.permissions import role_required
@@ -232,6 +233,8 @@ def _detail_page(request: HttpRequest, outlet: Outlet, *, photo_form=None) -> Ht
             .filter(outlet=outlet)
             .select_related("changed_by")
             .order_by("-changed_at", "-pk"),
+            # Who registered, edited, suspended or exited it, field by field (issue 7).
+            "change_history": history_of(outlet),
             "actions": [
                 (
                     target,
@@ -251,7 +254,7 @@ def _detail_page(request: HttpRequest, outlet: Outlet, *, photo_form=None) -> Ht
 @require_GET
 def outlet_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The outlet's office page: facts, photos, products, the last 12 months' sales,
-    inspections, status history and the actions."""
+    inspections, status history, the audit trail of its record and the actions."""
     outlet = get_object_or_404(outlet_office_page(request.user), pk=pk)
     return _detail_page(request, outlet)
 

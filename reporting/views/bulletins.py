@@ -3,7 +3,8 @@
 The city office generates a quarter's bulletin as a draft, edits it and publishes it to the
 district offices and the units it names; the archive keeps every version. District offices
 and the staff of budget units read published bulletins. The city office sets the year's
-targets; a district office reads its own.
+targets and quota policy; a district office reads its own targets and the policy, and both
+read the year's change history of what they may see.
 """
 
 from __future__ import annotations
@@ -16,9 +17,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from portal.errors import ApplicationError
+from portal.formatting import percent
 from portal.models import Role
 from portal.periods import Quarter, last_ended_quarter, today
 from portal.permissions import role_required
@@ -34,6 +36,7 @@ from ..forms_bulletins import (
     BulletinGenerateForm,
     TargetsForm,
 )
+from ..forms_targets import QuotaPolicyForm
 from ..models import Bulletin
 from ..services_bulletins import (
     bulletin_generate,
@@ -41,7 +44,14 @@ from ..services_bulletins import (
     bulletin_recipients,
     bulletin_update,
 )
-from ..targets import annual_targets_set, sum_warning, target_sheet
+from ..targets import (
+    annual_targets_set,
+    quota_policy_of,
+    quota_policy_set,
+    sum_warning,
+    target_sheet,
+    targets_history,
+)
 
 ARCHIVE_PAGE_SIZE = 20
 ARCHIVE_YEARS_BACK = 5
@@ -249,7 +259,8 @@ def bulletin_publish_page(request: HttpRequest, pk: int) -> HttpResponse:
 @role_required(CITY, DISTRICT)
 @require_http_methods(["GET", "POST"])
 def targets(request: HttpRequest) -> HttpResponse:
-    """The city office sets the year's targets in one form; a district office reads its own."""
+    """The city office sets the year's targets in one form; a district office reads its own.
+    Both read the year's quota policy and the change history of what they may read."""
     actor = actor_of(request.user)
     as_of = today()
     if request.method == "POST" and not actor.is_city_office:
@@ -276,6 +287,49 @@ def targets(request: HttpRequest) -> HttpResponse:
                 for warning in saved.warnings:
                     messages.warning(request, warning)
                 return redirect(f"{reverse('reporting:targets')}?year={year}")
+    return _targets_page(request, year=year, sheet=sheet, form=form)
+
+
+@role_required(CITY)
+@require_POST
+def quota_policy(request: HttpRequest) -> HttpResponse:
+    """The city office sets the year's required share and year-on-year rule (issue 7)."""
+    year = parse_year(request.POST.get("year"), today().year)
+    policy_form = QuotaPolicyForm(request.POST, policy=quota_policy_of(year))
+    if policy_form.is_valid():
+        saved = call_service(
+            policy_form, quota_policy_set, actor=request.user, year=year, **policy_form.values()
+        )
+        if saved is not None:
+            if saved.changed:
+                messages.success(
+                    request,
+                    _("The quota policy of %(year)s is saved: %(share)s%(rule)s.")
+                    % {
+                        "year": year,
+                        "share": percent(saved.policy.ratio),
+                        "rule": _(", no lower than last year")
+                        if saved.policy.growth_required
+                        else "",
+                    },
+                )
+            else:
+                messages.info(request, _("Nothing changed."))
+            return redirect(f"{reverse('reporting:targets')}?year={year}")
+    return _targets_page(request, year=year, policy_form=policy_form)
+
+
+def _targets_page(
+    request: HttpRequest, *, year: int, sheet=None, form=None, policy_form=None
+) -> HttpResponse:
+    actor = actor_of(request.user)
+    as_of = today()
+    sheet = sheet or target_sheet(user=request.user, year=year)
+    if actor.is_city_office and form is None:
+        form = TargetsForm(None, sheet=sheet)
+    policy = quota_policy_of(year)
+    if actor.is_city_office and policy_form is None:
+        policy_form = QuotaPolicyForm(policy=policy)
 
     def rows(lines):
         return [{"line": line, "field": form[line.field] if form else None} for line in lines]
@@ -294,6 +348,9 @@ def targets(request: HttpRequest) -> HttpResponse:
             "region_rows": rows(sheet.regions),
             "warning": sum_warning(sheet) if actor.is_city_office else None,
             "is_city_office": actor.is_city_office,
+            "policy": policy,
+            "policy_form": policy_form,
+            "history": targets_history(user=request.user, year=year),
         },
     )
 
@@ -305,4 +362,5 @@ urlpatterns = [
     path("statistics/bulletins/<int:pk>/edit/", bulletin_edit, name="bulletin_edit"),
     path("statistics/bulletins/<int:pk>/publish/", bulletin_publish_page, name="bulletin_publish"),
     path("statistics/targets/", targets, name="targets"),
+    path("statistics/targets/policy/", quota_policy, name="quota_policy"),
 ]

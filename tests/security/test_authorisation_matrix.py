@@ -216,6 +216,7 @@ EXPECTED: dict[str, tuple] = {
     "reporting:dashboard": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
     "reporting:dashboard_export": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
     "reporting:home": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "reporting:quota_policy": (LOGIN, NA, NO, NO, NO, NO, NO, NO, NO),
     "reporting:report_pdf": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
     "reporting:report_run": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
     "reporting:report_run_status": (LOGIN, OK, OK, NO, NO, NO, NO, NO, NO),
