@@ -4,12 +4,16 @@ the type the browser claims, and fingerprinted with SHA-256."""
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models.fields.files import FieldFile
 from django.utils.translation import gettext as _
 
@@ -92,13 +96,66 @@ def _inspect(upload: UploadedFile) -> UploadFacts:
 
 
 def inspect_picture(upload: UploadedFile, *, field: str) -> UploadFacts:
-    """``inspect_upload`` for a photo: a JPEG or PNG by content, within the size limit."""
-    facts = inspect_upload(upload, field=field)
+    """``inspect_upload`` for a photo: a JPEG or PNG by content, within the size limit. Any
+    other content is told it is not a picture (not offered the PDF a photo may not be)."""
+    not_a_picture = ValidationError(
+        {field: _("“%(name)s” is not a JPEG or PNG picture.") % {"name": upload.name}}
+    )
+    try:
+        facts = _inspect(upload)
+    except ValidationError as error:
+        if error.code == "file_type":
+            raise not_a_picture from error
+        raise ValidationError({field: error.messages}) from error
     if facts.content_type not in PICTURE_TYPES:
-        raise ValidationError(
-            {field: _("“%(name)s” is not a JPEG or PNG picture.") % {"name": upload.name}}
-        )
+        raise not_a_picture
     return facts
+
+
+# The files written by ``store_upload`` inside the innermost ``uploads_removed_on_failure``
+# block, as (storage, name); None outside any block.
+_stored_uploads: ContextVar[list[tuple[Storage, str]] | None] = ContextVar(
+    "portal_stored_uploads", default=None
+)
+
+
+@contextmanager
+def uploads_removed_on_failure() -> Iterator[None]:
+    """Files stored by ``store_upload`` inside the block are deleted again if the block raises.
+
+    A file is written to storage before the row naming it is inserted, and a rolled-back
+    transaction takes the row but not the file; Django has no on-rollback hook. So wrap a
+    service *outside* its ``@transaction.atomic`` (the decorator
+    ``@uploads_removed_on_failure()`` above it): the exception that rolled its rows back also
+    removes its files. A block that succeeds hands its files to the enclosing block, which may
+    still fail. (A caller's own ``atomic`` rolled back after the service returned is not seen
+    here: views call services outside any transaction, ``ATOMIC_REQUESTS`` is off.)"""
+    stored: list[tuple[Storage, str]] = []
+    enclosing = _stored_uploads.get()
+    token = _stored_uploads.set(stored)
+    try:
+        yield
+    except BaseException:
+        for storage, name in stored:
+            # A file that cannot be deleted must not hide the error that rolled back its row.
+            with suppress(OSError):
+                storage.delete(name)
+        raise
+    else:
+        if enclosing is not None:
+            enclosing.extend(stored)
+    finally:
+        _stored_uploads.reset(token)
+
+
+def store_upload(instance: models.Model, upload: UploadedFile, *, field: str = "file") -> None:
+    """Write ``upload`` to the storage of ``instance``'s file ``field`` now (the row's
+    ``save()`` then leaves it be), noted for ``uploads_removed_on_failure``."""
+    file = getattr(instance, field)
+    file.save(upload.name, upload, save=False)
+    stored = _stored_uploads.get()
+    if stored is not None:
+        stored.append((file.storage, file.name))
 
 
 def delete_file_on_commit(file: FieldFile) -> None:
@@ -133,5 +190,8 @@ def photo_add(
         **subject,
     )
     photo.full_clean()
-    photo.save()
+    # The photo is the caller's last write: a failing insert takes its file along.
+    with uploads_removed_on_failure():
+        store_upload(photo, file)
+        photo.save()
     return photo

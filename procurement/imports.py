@@ -29,7 +29,7 @@ from products.selectors import supplier_for_user
 
 from .models import BudgetUnit, Channel, ProcurementRecord, Purpose
 from .rules import RecordData, check_records
-from .services import require_unit_role
+from .services import lock_budget_unit, require_unit_role
 
 HEADERS = (
     "采购日期",
@@ -227,6 +227,21 @@ class _RowReader:
         )
 
 
+def _rule_problems(
+    budget_unit: BudgetUnit, parsed: list[tuple[int, RecordData]], as_of: datetime.date
+) -> list[RowProblem]:
+    """The rules of a single purchase (procurement.rules), broken by the rows read."""
+    checks = check_records(
+        budget_unit_id=budget_unit.pk, rows=[data for _n, data in parsed], as_of=as_of
+    )
+    return [
+        RowProblem(number, FIELD_HEADER.get(field, field), message)
+        for (number, _data), result in zip(parsed, checks, strict=True)
+        for field, messages in result.errors.items()
+        for message in messages
+    ]
+
+
 def procurement_import(
     *, actor, budget_unit: BudgetUnit, name: str, content: bytes, as_of: datetime.date
 ) -> ImportResult:
@@ -250,24 +265,21 @@ def procurement_import(
             parsed.append((offset, data))
     if not parsed and not errors:
         errors.append(RowProblem(2, "", _("The file has a header row but no purchases.")))
-    checks = check_records(
-        budget_unit_id=budget_unit.pk, rows=[data for _n, data in parsed], as_of=as_of
-    )
-    for (number, _data), result in zip(parsed, checks, strict=True):
-        for field, messages in result.errors.items():
-            errors.extend(
-                RowProblem(number, FIELD_HEADER.get(field, field), message) for message in messages
-            )
-    if errors:
-        errors.sort(
-            key=lambda error: (
-                error.row,
-                HEADERS.index(error.column) if error.column in HEADERS else -1,
-            )
-        )
-        return ImportResult(0, errors)
     try:
         with transaction.atomic():
+            # Checked and saved under the unit's lock, as a single purchase is: the same file
+            # posted twice at once is saved once (the second finds its invoices logged), and
+            # a quarter being submitted takes no rows.
+            lock_budget_unit(budget_unit.pk)
+            errors.extend(_rule_problems(budget_unit, parsed, as_of))
+            if errors:
+                errors.sort(
+                    key=lambda error: (
+                        error.row,
+                        HEADERS.index(error.column) if error.column in HEADERS else -1,
+                    )
+                )
+                return ImportResult(0, errors)
             bulk_create_with_history(
                 [
                     ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
@@ -279,8 +291,8 @@ def procurement_import(
                 default_change_reason=_("Imported from %(name)s") % {"name": name[:80]},
             )
     except IntegrityError:
-        # The same purchases saved by another request between the checks above and this save
-        # (the file posted twice at once): record_invoice_unique refused them, nothing of this
+        # The same purchases saved between the checks above and this save by a writer that
+        # does not take the unit's lock: record_invoice_unique refused them, nothing of this
         # import was saved.
         return ImportResult(
             0,

@@ -26,7 +26,7 @@ from portal.models import Role
 from portal.money import ZERO
 from portal.periods import Quarter
 from portal.roles import actor_of
-from portal.uploads import inspect_upload
+from portal.uploads import inspect_upload, store_upload, uploads_removed_on_failure
 
 from .models import BudgetUnit, Declaration, ProcurementRecord, QuarterSubmission, Voucher
 from .rules import RecordData, check_records, locked_quarters, quarter_label
@@ -39,6 +39,21 @@ def require_unit_role(user, budget_unit: BudgetUnit, *roles: Role) -> None:
     actor = actor_of(user)
     if actor.role not in roles or actor.organisation_id != budget_unit.pk:
         raise PermissionDenied(_("Only the unit's own staff in the right role may do this."))
+
+
+def lock_budget_unit(budget_unit_id: int) -> None:
+    """Take the unit's row lock for the rest of the transaction. Every change to a unit's
+    quarter (its records, its declaration, its submission or reopening) takes it first, so a
+    quarter cannot change while it is being submitted: the second action waits, then sees
+    the first's result (a submitted quarter refuses the change). The row of the submission
+    may not exist yet, so locking it would lock nothing; the unit's row always does. Only the
+    unit's own table is locked (``of``): its parent organisation is no part of the rule."""
+    list(
+        BudgetUnit.objects.select_for_update(of=("self",))
+        .filter(pk=budget_unit_id)
+        .order_by()  # no join to the parent for Meta.ordering's name
+        .values_list("pk", flat=True)
+    )
 
 
 def _audit(instance, actor, reason: str) -> None:
@@ -78,12 +93,16 @@ def _raise_row_errors(errors) -> None:
 
 
 def _attach_vouchers(record: ProcurementRecord, files: Iterable[UploadedFile], user) -> None:
-    """Check every file before storing any, so a bad voucher leaves nothing behind."""
+    """Check every file before storing any, so a bad voucher leaves nothing behind; a file
+    stored before a later failure is removed by the service's ``uploads_removed_on_failure``."""
     checked = [(upload, inspect_upload(upload, field="vouchers")) for upload in files]
     for upload, facts in checked:
-        Voucher.objects.create(record=record, file=upload, uploaded_by=user, **facts.as_fields())
+        voucher = Voucher(record=record, uploaded_by=user, **facts.as_fields())
+        store_upload(voucher, upload)
+        voucher.save()
 
 
+@uploads_removed_on_failure()
 @transaction.atomic
 def procurement_record_create(
     *,
@@ -96,6 +115,7 @@ def procurement_record_create(
     """Log one purchase for the clerk's own unit (domain.md: units log purchases with
     vouchers and report them quarterly)."""
     require_unit_role(actor, budget_unit, Role.UNIT_CLERK)
+    lock_budget_unit(budget_unit.pk)
     (errors,) = check_records(budget_unit_id=budget_unit.pk, rows=[data], as_of=as_of)
     _raise_row_errors(errors)
     record = ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
@@ -120,6 +140,7 @@ def _require_open(record: ProcurementRecord) -> None:
         )
 
 
+@uploads_removed_on_failure()
 @transaction.atomic
 def procurement_record_update(
     *,
@@ -130,8 +151,9 @@ def procurement_record_update(
     as_of: datetime.date,
 ) -> ProcurementRecord:
     """Correct a purchase while both its old and its new quarter are open."""
-    record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
     require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
+    lock_budget_unit(record.budget_unit_id)  # before the record's lock, in quarter_submit's order
+    record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
     _require_open(record)
     (errors,) = check_records(
         budget_unit_id=record.budget_unit_id,
@@ -152,8 +174,9 @@ def procurement_record_update(
 @transaction.atomic
 def procurement_record_delete(*, actor, record: ProcurementRecord) -> None:
     """Delete a purchase of an open quarter, with its vouchers."""
-    record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
     require_unit_role(actor, record.budget_unit, Role.UNIT_CLERK)
+    lock_budget_unit(record.budget_unit_id)  # before the record's lock, in quarter_submit's order
+    record = ProcurementRecord.objects.select_for_update().get(pk=record.pk)
     _require_open(record)
     for voucher in record.vouchers.all():
         transaction.on_commit(lambda file=voucher.file: file.delete(save=False))
@@ -191,8 +214,11 @@ def declaration_set(
     as_of: datetime.date,
 ) -> DeclarationResult:
     """Declare (or correct) the quarter's total farm-products procurement, the base the 30%
-    quota is a share of (Shenzhen: no less than 30% of the annual farm-products total)."""
+    quota is a share of (Shenzhen: no less than 30% of the annual farm-products total).
+    A submitted quarter's declaration is locked: the unit's lock makes a declaration made
+    while the quarter is being submitted either land before the submission or be refused."""
     require_unit_role(actor, budget_unit, Role.UNIT_CLERK, Role.UNIT_APPROVER)
+    lock_budget_unit(budget_unit.pk)
     try:
         period = Quarter(year, quarter)
     except ValueError as error:
@@ -244,10 +270,10 @@ def quarter_submit(
     """The approver submits an ended quarter to the coordination office; its records and its
     declaration are locked from then on (domain.md: each unit reports quarterly)."""
     require_unit_role(actor, budget_unit, Role.UNIT_APPROVER)
-    # Two approvers at the same moment: the quarter's submission row may not exist yet, so
-    # locking it locks nothing; lock the unit's row instead. The second approver waits here
-    # and is then told the quarter has already been submitted (not an IntegrityError).
-    list(BudgetUnit.objects.select_for_update().filter(pk=budget_unit.pk))
+    # Two approvers at the same moment: the second waits here and is then told the quarter
+    # has already been submitted (not an IntegrityError); a clerk's change to the quarter
+    # waits too, then is refused.
+    lock_budget_unit(budget_unit.pk)
     period = Quarter(year, quarter)
     if not period.has_ended(as_of=as_of):
         raise ApplicationError(
@@ -307,6 +333,7 @@ def quarter_reopen(
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError({"reason": _("Give the reason for reopening the quarter.")})
+    lock_budget_unit(budget_unit.pk)
     period = Quarter(year, quarter)
     submission = (
         QuarterSubmission.objects.select_for_update()

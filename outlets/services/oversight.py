@@ -14,11 +14,12 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from portal.errors import ApplicationError
 from portal.models import ExitReason, Organisation
 from portal.notifications import members_of, notify
-from portal.uploads import inspect_picture
+from portal.uploads import inspect_picture, store_upload, uploads_removed_on_failure
 
 from ..models import Inspection, InspectionPhoto, Outlet, OutletStatusChange
 from .registry import (
@@ -30,6 +31,7 @@ from .registry import (
     Status,
     _locked,
     _refuse_if_exited,
+    audit,
     require_manager,
 )
 
@@ -83,6 +85,7 @@ def _check_inspection(
     return errors
 
 
+@uploads_removed_on_failure()
 @transaction.atomic
 def inspection_record(
     *,
@@ -133,9 +136,8 @@ def inspection_record(
     inspection.full_clean()
     inspection.save()
     for upload, fact in zip(photos, facts, strict=True):
-        photo = InspectionPhoto(
-            inspection=inspection, file=upload, uploaded_by=actor, **fact.as_fields()
-        )
+        photo = InspectionPhoto(inspection=inspection, uploaded_by=actor, **fact.as_fields())
+        store_upload(photo, upload)
         photo.full_clean()
         photo.save()
     return inspection
@@ -198,6 +200,14 @@ def _notify_operator(outlet: Outlet, change: OutletStatusChange) -> None:
     )
 
 
+# The step each move writes into the outlet's history, with the reason chosen from the list.
+STEP_REASONS = {
+    Status.SUSPENDED: gettext_lazy("Suspended: %(reason)s"),
+    Status.ACTIVE: gettext_lazy("Reinstated: %(reason)s"),
+    Status.EXITED: gettext_lazy("Exited: %(reason)s"),
+}
+
+
 @transaction.atomic
 def outlet_set_status(
     *,
@@ -212,8 +222,9 @@ def outlet_set_status(
     out of line, dishonest operation or no poverty-reduction effect get them suspended or
     removed"). Active ↔ suspended; either → exited, which is final and sets ``exited_on``
     (the outlet stays counted in the periods it was open). Every change is written as an
-    ``OutletStatusChange`` (who, when, from, to, reason, note) in the same transaction, and a
-    supplier operating the outlet is notified."""
+    ``OutletStatusChange`` (who, when, from, to, reason, note) in the same transaction, with a
+    version of the outlet (its history: "Suspended: <reason>"), and a supplier operating the
+    outlet is notified."""
     outlet = (
         Outlet.objects.select_for_update(of=("self",)).select_related("operator").get(pk=outlet.pk)
     )
@@ -225,6 +236,7 @@ def outlet_set_status(
     if status == Status.EXITED:
         outlet.exited_on = as_of
     outlet.full_clean()
+    audit(outlet, actor, STEP_REASONS[status] % {"reason": ExitReason(reason).label})
     outlet.save(update_fields=["status", "exited_on"])
     change = OutletStatusChange(
         outlet=outlet,

@@ -2,11 +2,14 @@
 
 1. Redis stopped: purchases are still logged and every main page still answers; a report
    request answers at once and its run is marked failed with a clear error (never a 500).
-2. The database failing in the middle of a multi-row write leaves nothing half-written.
+2. The database failing in the middle of a multi-row write leaves nothing half-written: no
+   row, and no uploaded file left in MEDIA_ROOT without its row.
 3. Two approvers submitting the same quarter at the same moment: one submission, the other
    refused with a readable message (PostgreSQL: real concurrent transactions).
 4. The same import posted twice at the same moment: the purchases exist once and the losing
-   request gets a row problem, not an unhandled IntegrityError (PostgreSQL).
+   request gets its row problems, not an unhandled IntegrityError (PostgreSQL).
+5. A declaration, a purchase or an import made while the quarter is being submitted either
+   lands before the submission (and is part of it) or is refused after it (PostgreSQL).
 """
 
 import contextlib
@@ -15,14 +18,20 @@ import datetime
 import io
 import threading
 import time
+from decimal import Decimal
 
 import pytest
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import OperationalError, connection, connections
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from outlets.models import Inspection, InspectionPhoto, OutletPhoto
+from outlets.services.oversight import CHECK_PASSED, CHECKLIST_CODES, inspection_record
 from portal.celery import app as celery_app
 from portal.errors import ApplicationError
 from portal.models import Role
@@ -30,13 +39,22 @@ from portal.periods import last_ended_quarter, today
 from procurement import imports as imports_module
 from procurement.imports import HEADERS, procurement_import
 from procurement.models import Declaration, ProcurementRecord, QuarterSubmission, Voucher
-from procurement.services import quarter_submit
+from procurement.rules import RecordData, RowErrors
+from procurement.services import declaration_set, procurement_record_create, quarter_submit
+from products.models import (
+    ApplicationDocument,
+    CertificationApplication,
+    CertificationScheme,
+    ProductPhoto,
+)
+from products.services.applications import application_document_add
 from reporting.models import ReportRun
 from tests import factories as f
 
 AS_OF = datetime.date(2026, 11, 23)  # 2026Q4 is open; 2026Q3 has just ended
 DEAD_BROKER = "redis://127.0.0.1:1/0"  # nothing listens on port 1: "Redis stopped"
 PDF = b"%PDF-1.4\n% a scanned invoice\n"
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
@@ -373,6 +391,150 @@ def test_a_purchase_whose_voucher_cannot_be_saved_is_not_half_logged(clerk, sell
     assert failing.seen == 1  # the record row went in first; its voucher row failed
     assert page.status_code == 500
     assert _counts() == before
+    assert _stored_files() == []
+
+
+def _stored_files() -> list:
+    media = settings.MEDIA_ROOT
+    return sorted(path for path in media.rglob("*") if path.is_file())
+
+
+def _purchase_form(seller) -> dict:
+    return {
+        "supplier": seller.pk,
+        "product": "",
+        "purchased_on": "2026-10-09",
+        "amount": "3,280.00",
+        "quantity": "40",
+        "unit": "箱",
+        "channel": "platform_832",
+        "purpose": "canteen",
+        "invoice_no": "44031001",
+        "vouchers": [
+            SimpleUploadedFile("invoice.pdf", PDF, "application/pdf"),
+            SimpleUploadedFile("contract.pdf", PDF, "application/pdf"),
+        ],
+    }
+
+
+def _second_write_fails(monkeypatch) -> list:
+    """A disk that takes the first file and is full for the second; the list counts writes."""
+    original, writes = FileSystemStorage._save, []
+
+    def _save(storage, name, content):
+        writes.append(name)
+        if len(writes) > 1:
+            raise OSError(28, "No space left on device")
+        return original(storage, name, content)
+
+    monkeypatch.setattr(FileSystemStorage, "_save", _save)
+    return writes
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("step", ["logging", "correcting"])
+@pytest.mark.parametrize("failure", ["second voucher row", "second voucher file"])
+def test_vouchers_of_a_failed_purchase_leave_no_file_behind(
+    clerk, unit_a, seller, monkeypatch, step, failure
+):
+    """Two vouchers: the first is stored and its row inserted, then the second fails (its row
+    or its file); the transaction rolls back and both stored files are removed."""
+    record = None
+    if step == "logging":
+        url = reverse("procurement:record_create")
+    else:
+        record = f.RecordFactory(
+            budget_unit=unit_a,
+            supplier=seller,
+            purchased_on=datetime.date(2026, 10, 9),
+            amount=Decimal("1000.00"),
+        )
+        url = reverse("procurement:record_edit", args=[record.pk])
+    before = _counts()
+    client = Client(raise_request_exception=False)
+    client.force_login(clerk)
+    if failure == "second voucher row":
+        failing = FailOnInsert(Voucher._meta.db_table, allow=1)
+        with connection.execute_wrapper(failing):
+            page = client.post(url, _purchase_form(seller))
+        assert failing.seen == 2
+    else:
+        writes = _second_write_fails(monkeypatch)
+        page = client.post(url, _purchase_form(seller))
+        assert len(writes) == 2
+    assert page.status_code == 500
+    assert _counts() == before
+    assert _stored_files() == []
+    if record is not None:
+        record.refresh_from_db()
+        assert record.amount == Decimal("1000.00")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("subject", ["product", "outlet"])
+def test_a_photo_whose_row_cannot_be_saved_leaves_no_file_behind(
+    subject, supplier, supplier_org, district_officer
+):
+    if subject == "product":
+        user, model = supplier, ProductPhoto
+        url = reverse("products:my_photo_add", args=[f.ProductFactory(supplier=supplier_org).pk])
+    else:
+        user, model = district_officer, OutletPhoto
+        url = reverse("outlets:outlet_photo_add", args=[f.OutletFactory().pk])
+    client = Client(raise_request_exception=False)
+    client.force_login(user)
+    failing = FailOnInsert(model._meta.db_table, allow=0)
+    with connection.execute_wrapper(failing):
+        page = client.post(url, {"file": SimpleUploadedFile("shop.jpg", JPEG, "image/jpeg")})
+    assert failing.seen == 1
+    assert page.status_code == 500
+    assert not model.objects.exists()
+    assert _stored_files() == []
+
+
+@pytest.mark.django_db
+def test_an_application_document_whose_row_cannot_be_saved_leaves_no_file_behind(
+    supplier, supplier_org
+):
+    application = CertificationApplication.objects.create(
+        supplier=supplier_org,
+        scheme=CertificationScheme.objects.get(code="szp"),
+        product=f.ProductFactory(supplier=supplier_org),
+    )
+    failing = FailOnInsert(ApplicationDocument._meta.db_table, allow=0)
+    with connection.execute_wrapper(failing), pytest.raises(OperationalError):
+        application_document_add(
+            actor=supplier,
+            application=application,
+            kind=ApplicationDocument.Kind.LICENCE,
+            file=SimpleUploadedFile("licence.pdf", PDF, "application/pdf"),
+        )
+    assert failing.seen == 1
+    assert not ApplicationDocument.objects.exists()
+    assert _stored_files() == []
+
+
+@pytest.mark.django_db
+def test_inspection_photos_of_a_failed_inspection_leave_no_file_behind(district_officer):
+    outlet = f.OutletFactory()
+    failing = FailOnInsert(InspectionPhoto._meta.db_table, allow=1)
+    with connection.execute_wrapper(failing), pytest.raises(OperationalError):
+        inspection_record(
+            actor=district_officer,
+            outlet=outlet,
+            inspected_on=datetime.date(2026, 10, 9),
+            inspector_name="李明",
+            checklist=dict.fromkeys(CHECKLIST_CODES, CHECK_PASSED),
+            result=Inspection.Result.PASSED,
+            photos=[
+                SimpleUploadedFile("front.jpg", JPEG, "image/jpeg"),
+                SimpleUploadedFile("shelf.jpg", JPEG, "image/jpeg"),
+            ],
+            as_of=datetime.date(2026, 10, 10),
+        )
+    assert failing.seen == 2
+    assert not Inspection.objects.exists()
+    assert _stored_files() == []
 
 
 # 3 and 4. Two requests at the same moment (PostgreSQL) ------------------------------------
@@ -463,7 +625,8 @@ def test_the_same_import_posted_twice_at_once_is_saved_once(monkeypatch, clerk, 
     _postgresql_only()
     content = _csv(seller, [f"4403{n:04d}" for n in range(1, 6)])
 
-    # Both racers past the duplicate check and at the save together.
+    # Both racers at the save together if they could be: the unit's lock makes the second wait
+    # for the first's commit (after 2 s alone at the barrier), then find the invoices logged.
     inside = threading.Barrier(2, timeout=2)
     original = imports_module.bulk_create_with_history
 
@@ -486,6 +649,153 @@ def test_the_same_import_posted_twice_at_once_is_saved_once(monkeypatch, clerk, 
     winners = [o for o in outcomes if o.created == 5 and not o.errors]
     losers = [o for o in outcomes if o.created == 0 and o.errors]
     assert len(winners) == 1 and len(losers) == 1, outcomes
-    assert "imported at the same moment by another request" in losers[0].errors[0].message
+    assert [(problem.row, problem.column) for problem in losers[0].errors] == [
+        (row, "发票号码") for row in range(2, 7)
+    ]
+    assert all("is already logged by this unit" in p.message for p in losers[0].errors)
     assert ProcurementRecord.objects.filter(budget_unit=unit_a).count() == 5
     assert ProcurementRecord.history.count() == 5  # the loser left no history rows either
+
+
+@pytest.mark.django_db
+def test_an_import_beaten_to_its_invoices_by_a_writer_without_the_lock_gets_a_row_problem(
+    monkeypatch, clerk, unit_a, seller
+):
+    """The database's unique invoice constraint is the last line: rows that passed the checks
+    but were saved meanwhile by a writer not taking the unit's lock (an admin, a script) give
+    the clerk a row problem, not a 500, and nothing of the file is saved."""
+    content = _csv(seller, ["44030001", "44030002"])
+    f.RecordFactory(
+        budget_unit=unit_a,
+        supplier=seller,
+        purchased_on=datetime.date(2026, 10, 9),
+        invoice_no="44030002",
+    )
+    monkeypatch.setattr(
+        imports_module, "check_records", lambda *, rows, **kwargs: [RowErrors() for _ in rows]
+    )
+    result = procurement_import(
+        actor=clerk, budget_unit=unit_a, name="purchases.csv", content=content, as_of=AS_OF
+    )
+    assert result.created == 0
+    assert "imported at the same moment by another request" in result.errors[0].message
+    assert ProcurementRecord.objects.filter(budget_unit=unit_a).count() == 1
+
+
+# 5. A change to the quarter while it is being submitted (PostgreSQL) ----------------------
+
+
+def _declare(clerk, unit, seller):
+    return declaration_set(
+        actor=clerk,
+        budget_unit=unit,
+        year=2026,
+        quarter=3,
+        agri_total=Decimal("250000.00"),
+        as_of=AS_OF,
+    )
+
+
+def _log(clerk, unit, seller):
+    data = RecordData(
+        purchased_on=datetime.date(2026, 9, 20),
+        supplier=seller,
+        amount=Decimal("880.00"),
+        channel="platform_832",
+        purpose="canteen",
+        invoice_no="44039100",
+    )
+    return procurement_record_create(actor=clerk, budget_unit=unit, data=data, as_of=AS_OF)
+
+
+def _import(clerk, unit, seller):
+    content = _csv(seller, ["44039101", "44039102"]).replace(b"2026-10-09", b"2026-09-20")
+    return procurement_import(
+        actor=clerk, budget_unit=unit, name="purchases.csv", content=content, as_of=AS_OF
+    )
+
+
+# Each change, and where it stands inside its transaction past its checks, before its write.
+CHANGES = {
+    "declaration": (_declare, Declaration, "save"),
+    "purchase": (_log, ProcurementRecord, "save"),
+    "import": (_import, imports_module, "bulk_create_with_history"),
+}
+
+
+def _refused(outcome) -> bool:
+    if isinstance(outcome, ApplicationError):
+        text = outcome.message
+    elif isinstance(outcome, ValidationError):
+        text = " ".join(outcome.messages)
+    elif isinstance(outcome, imports_module.ImportResult) and outcome.errors:
+        text = " ".join(problem.message for problem in outcome.errors)
+    else:
+        return False
+    return "has been submitted" in text
+
+
+@committed
+@pytest.mark.parametrize("first", ["change", "submission"])
+@pytest.mark.parametrize("change", list(CHANGES))
+def test_a_change_made_while_the_quarter_is_submitted_lands_before_it_or_is_refused(
+    monkeypatch, change, first, unit_a, clerk, approver, seller
+):
+    """The first racer takes its place inside its transaction and stays there a second; the
+    other starts meanwhile. A change that goes first is part of the submission (its records
+    submitted, its declaration older than the submission); a change that comes second is
+    refused. Never a submitted quarter that changed after it was submitted."""
+    _postgresql_only()
+    f.RecordFactory(
+        budget_unit=unit_a,
+        supplier=seller,
+        purchased_on=datetime.date(2026, 8, 9),
+        invoice_no="44039001",
+    )
+    Declaration.objects.create(budget_unit=unit_a, year=2026, quarter=3, agri_total=100000)
+    make_change, owner, method = CHANGES[change]
+    hold_in = (owner, method) if first == "change" else (QuarterSubmission, "full_clean")
+    inside = threading.Event()
+    original = getattr(*hold_in)
+
+    def held(*args, **kwargs):
+        inside.set()
+        time.sleep(1)  # the other racer runs into the unit's lock meanwhile
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(*hold_in, held)
+
+    def submit():
+        return quarter_submit(actor=approver, budget_unit=unit_a, year=2026, quarter=3, as_of=AS_OF)
+
+    def work(index):
+        if index == 1:
+            assert inside.wait(10)  # the first racer holds its place
+        changes = (index == 0) == (first == "change")
+        return make_change(clerk, unit_a, seller) if changes else submit()
+
+    outcomes = _race(work)
+    changed, submitted = outcomes if first == "change" else outcomes[::-1]
+
+    assert isinstance(submitted, QuarterSubmission), outcomes
+    submission = QuarterSubmission.objects.get(budget_unit=unit_a, year=2026, quarter=3)
+    assert submission.status == QuarterSubmission.Status.SUBMITTED
+    declaration = Declaration.objects.get(budget_unit=unit_a, year=2026, quarter=3)
+    assert declaration.declared_at < submission.submitted_at
+    q3 = ProcurementRecord.objects.filter(
+        budget_unit=unit_a,
+        purchased_on__range=(datetime.date(2026, 7, 1), datetime.date(2026, 9, 30)),
+    )
+    assert set(q3.values_list("status", flat=True)) == {ProcurementRecord.Status.SUBMITTED}
+    if first == "change":
+        assert not isinstance(changed, Exception) and not _refused(changed), changed
+        expected_total, expected_records = {
+            "declaration": (Decimal("250000.00"), 1),
+            "purchase": (Decimal("100000.00"), 2),
+            "import": (Decimal("100000.00"), 3),
+        }[change]
+    else:
+        assert _refused(changed), changed
+        expected_total, expected_records = Decimal("100000.00"), 1
+    assert declaration.agri_total == expected_total
+    assert q3.count() == expected_records
