@@ -30,6 +30,7 @@ from .catalogue import SUPPLIER_2_ACCOUNT_KEY, SUPPLIER_ACCOUNT_KEY
 from .certification import seed_certificates
 from .codes import CreditCodes
 from .context import SeedContext
+from .history import seed_history
 from .network import seed_outlets
 from .outlet_activity import Inspector, seed_outlet_activity
 from .oversight import seed_oversight
@@ -116,6 +117,7 @@ def _build(ctx: SeedContext) -> int:
         inspector=Inspector(office_user.pk, office_user.first_name, district_office.region_id),
         changer_id=users["city_office"].pk,
     )
+    seed_history(ctx)
     return unit_a.pk
 
 

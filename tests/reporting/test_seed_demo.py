@@ -229,3 +229,12 @@ def test_default_size_looks_like_a_city_meeting_its_quota(monkeypatch):
     below = sum(1 for share in shares if share < 0.3)
     assert 0 < below < len(shares) / 2
     assert all(0.15 < share < 0.5 for share in shares)
+
+
+def test_every_demo_record_with_an_audit_trail_has_its_first_version(seeded):
+    from simple_history.models import registered_models
+
+    for model in set(registered_models.values()):
+        versions = model.history.values("id")
+        assert model._default_manager.exists(), model
+        assert not model._default_manager.exclude(pk__in=versions).exists(), model
