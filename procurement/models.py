@@ -378,3 +378,57 @@ class QuarterSubmission(models.Model):
 
     def __str__(self) -> str:
         return f"{self.budget_unit} {self.year}Q{self.quarter}"
+
+
+class MonthlyTotal(models.Model):
+    """The counted purchases (rejected aside) of one unit in one month through one channel:
+    the sum the compliance figures and the dashboards read instead of the purchases
+    themselves. Kept by ``procurement.totals`` in the transaction of every write to a purchase,
+    so it is never stale after a commit; ``procurement.totals.totals_rebuild`` recomputes it."""
+
+    budget_unit = models.ForeignKey(
+        BudgetUnit, verbose_name=_("budget unit"), on_delete=models.CASCADE, related_name="+"
+    )
+    month = models.DateField(_("month"), help_text=_("The month's first day."))
+    channel = models.CharField(_("channel"), max_length=20)
+    amount = MoneyField(_("amount (yuan)"), default=Decimal("0"))
+    records = models.IntegerField(_("purchases"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly total of a unit")
+        verbose_name_plural = _("monthly totals of the units")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget_unit", "month", "channel"], name="monthly_total_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "budget_unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.budget_unit_id} {self.month:%Y-%m} {self.channel}: ¥{self.amount}"
+
+
+class OriginMonthlyTotal(models.Model):
+    """The counted purchases of one city district's units in one month from suppliers of one
+    region of origin (the supplier's registered region): where the money went, for the
+    dashboards' regions and flows. Codes, not keys: "" stands for a unit or supplier without
+    a region. Kept and rebuilt with ``MonthlyTotal``."""
+
+    district = models.CharField(_("district"), max_length=6)
+    month = models.DateField(_("month"), help_text=_("The month's first day."))
+    origin = models.CharField(_("region of origin"), max_length=6)
+    amount = MoneyField(_("amount (yuan)"), default=Decimal("0"))
+    records = models.IntegerField(_("purchases"), default=0)
+
+    class Meta:
+        verbose_name = _("monthly total by region of origin")
+        verbose_name_plural = _("monthly totals by region of origin")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["district", "month", "origin"], name="origin_monthly_total_unique"
+            ),
+        ]
+        indexes = [models.Index(fields=["month", "district"])]
+
+    def __str__(self) -> str:
+        return f"{self.district} {self.month:%Y-%m} {self.origin}: ¥{self.amount}"
