@@ -63,8 +63,20 @@ restore: install
 	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/portal-YYYYmmdd-HHMMSS.tar.gz"; exit 2; }
 	$(BIN)/python manage.py restore $(if $(YES),--yes) "$(FILE)"
 
+# `make bench`: the portal at city scale (10^5 and 10^6 records) against its SQL floor; builds the
+# PostgreSQL databases portal_bench_* on first use (BENCH_POSTGRES_URL, default
+# postgres://postgres@127.0.0.1:5432), writes bench/results/ and README.md's table.
+# `make bench-quick`: the same at a tiny size, results in a temporary folder (what CI checks).
+.PHONY: bench bench-quick
+
+bench: install
+	$(BIN)/python bench/run.py $(BENCH_ARGS)
+
+bench-quick: install
+	$(BIN)/python bench/run.py --quick $(BENCH_ARGS)
+
 messages: install
-	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static --ignore=tests --no-obsolete
+	$(BIN)/python manage.py makemessages -l zh_Hans --ignore=.venv --ignore=static --ignore=tests --ignore=bench --no-obsolete
 	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore=.venv
 
 clean:
