@@ -88,6 +88,14 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The portal's queries are short and indexed; PostgreSQL's JIT compiles whatever its cost
+    # estimate calls large and spent seconds compiling aggregates that run in milliseconds
+    # (bench/results). Off for the portal's own connections; PORTAL_DB_JIT=on restores it.
+    DATABASES["default"].setdefault("OPTIONS", {})
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options", f"-c jit={env.str('PORTAL_DB_JIT', default='off')}"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
