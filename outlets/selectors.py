@@ -103,11 +103,22 @@ def _finder_filtered(filters: dict | None) -> QuerySet[Outlet]:
 
 def finder_outlets(*, filters: dict | None = None) -> QuerySet[Outlet]:
     """The outlet finder's list (see ``_finder_filtered`` for ``filters``). Each outlet carries
-    ``product_count``, the listed products it carries (an annotation, no query per outlet)."""
-    from django.db.models import Count
+    ``product_count``, the listed products it carries: a subquery per outlet rather than a join
+    and a GROUP BY, so that the database counts the products of the page's 24 outlets only and
+    the page's COUNT reads the outlets alone (joined, both went through every outlet's 20-odd
+    products: 60,000 rows for 3,000 outlets)."""
+    from django.db.models import Count, OuterRef, Subquery
+    from django.db.models.functions import Coalesce
 
-    carried = Count("products", filter=_shown_carried("products__"))
-    return _finder_filtered(filters).annotate(product_count=carried)
+    carried = (
+        Outlet.products.through.objects.filter(outlet_id=OuterRef("pk"))
+        .filter(_shown_carried("product__"))
+        .order_by()
+        .values("outlet_id")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return _finder_filtered(filters).annotate(product_count=Coalesce(Subquery(carried), 0))
 
 
 def finder_map_points(*, filters: dict | None = None) -> tuple[list[dict], int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import BadRequest
-from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -27,12 +26,12 @@ from portal.roles import actor_of
 from ..exports import XLSX, ledger_workbook
 from ..forms import (
     DeclarationForm,
-    LedgerFilterForm,
     RecordForm,
     call_service,
     parse_year,
     product_options,
 )
+from ..ledger import LedgerFilters, ledger_page, ledger_supplier_options, ledger_totals
 from ..models import ProcurementRecord, QuarterSubmission
 from ..selectors import (
     compliance_rows,
@@ -53,7 +52,6 @@ from ..services import (
 )
 from .common import APPROVER, CLERK, READERS, own_unit_or_404
 
-LEDGER_PAGE_SIZE = 50
 LEDGER_YEARS_BACK = 5
 REJECTED = ProcurementRecord.Status.REJECTED
 SUBMITTED = QuarterSubmission.Status.SUBMITTED
@@ -133,13 +131,10 @@ def _filtered_records(request: HttpRequest):
     """The ledger's filter form and the records it selects, for the page and its export."""
     as_of = today()
     records = record_for_user(request.user)
-    suppliers = (
-        records.order_by("supplier__name", "supplier_id")
-        .values_list("supplier_id", "supplier__name")
-        .distinct()
-    )
     years = range(as_of.year, as_of.year - LEDGER_YEARS_BACK - 1, -1)
-    filters = LedgerFilterForm(request.GET or None, years=years, suppliers=list(suppliers))
+    filters = LedgerFilters(
+        request.GET or None, years=years, suppliers=ledger_supplier_options(records)
+    )
     if filters.is_valid():
         chosen = filters.cleaned_data
         if chosen["year"] and chosen["quarter"]:
@@ -176,13 +171,8 @@ def ledger_export(request: HttpRequest) -> FileResponse:
 def ledger(request: HttpRequest) -> HttpResponse:
     user = request.user
     filters, records = _filtered_records(request)
-    totals = records.aggregate(
-        count=Count("pk"), amount=Sum("amount", filter=~Q(status=REJECTED), default=ZERO)
-    )
-    rows = records.annotate(voucher_count=Count("vouchers")).order_by("-purchased_on", "-pk")
-    paginator = Paginator(rows, LEDGER_PAGE_SIZE)
-    paginator.count = totals["count"]  # known from the totals: spare the COUNT query
-    page = paginator.get_page(request.GET.get("page"))
+    totals = ledger_totals(records)
+    page = ledger_page(records, request.GET.get("page"), count=totals["count"])
     is_clerk = actor_of(user).role == CLERK
     if is_clerk and page.object_list:
         locked = _locked(user)

@@ -360,6 +360,31 @@ def test_the_list_counts_the_listed_products_carried(client):
     assert sorted(counts.values()) == [0, 2]
 
 
+def test_each_page_counts_its_own_outlets_products_and_the_count_reads_outlets_alone(client):
+    """``product_count`` is a subquery per outlet: the counts of the second page are its
+    outlets' own, and counting the list does not go through the products carried."""
+    from django.db import connection
+
+    listed = [f.ProductFactory() for _ in range(3)]
+    suspended = f.ProductFactory(status=Product.Status.SUSPENDED)
+    carried = {}
+    for i in range(30):
+        outlet = f.OutletFactory(name=f"专柜{i:02d}", district=f.region(f.FUTIAN))
+        outlet.products.set([*listed[: i % 4], suspended])
+        carried[outlet.name] = i % 4
+    f.OutletFactory(status=Outlet.Status.SUSPENDED).products.set(listed)
+
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(FINDER, {"page": 2})
+    page = response.context["page"]
+    assert response.context["total"] == 30 and len(page.object_list) == 6
+    assert {o.name: o.product_count for o in page.object_list} == {
+        name: n for name, n in carried.items() if name >= "专柜24"
+    }
+    [count] = [q["sql"] for q in captured if q["sql"].upper().startswith("SELECT COUNT(")]
+    assert "outlet_products" not in count
+
+
 def test_the_outlet_page_leads_back_to_the_finder_with_its_filters(client):
     outlet = f.OutletFactory(kind=Outlet.Kind.COUNTER)
     listing = client.get(FINDER, {"kind": "counter", "q": "专柜", "view": "map"}).content.decode()

@@ -286,6 +286,79 @@ def test_ledger_runs_a_bounded_number_of_queries(
             assert client.get(reverse("procurement:ledger"), {"page": 2}).status_code == 200
 
 
+def _voucher(record, n):
+    return Voucher.objects.create(
+        record=record,
+        file=f"vouchers/2026/10/{record.pk}-{n}.pdf",
+        original_name=f"{n}.pdf",
+        content_type="application/pdf",
+        size=10,
+        sha256="0" * 64,
+    )
+
+
+def test_ledger_pages_go_newest_first_with_each_rows_vouchers(client, clerk, unit_a, recognised):
+    """Pages are cut from the page's ids first (procurement.ledger.ledger_page): the order,
+    the tie-break on the id within a day, the last page, out-of-range page numbers and each
+    row's voucher count must be what they were."""
+    records = [
+        record(
+            unit_a,
+            recognised,
+            invoice_no=f"INV-{n}",
+            purchased_on=datetime.date(2026, 10, 1) + datetime.timedelta(days=n // 3),
+        )
+        for n in range(55)
+    ]
+    record(f.BudgetUnitFactory(), recognised, invoice_no="OTHER-UNIT")
+    _voucher(records[0], 1)
+    _voucher(records[0], 2)
+    _voucher(records[54], 1)
+    newest_first = sorted(records, key=lambda r: (r.purchased_on, r.pk), reverse=True)
+    client.force_login(clerk)
+    ledger = reverse("procurement:ledger")
+
+    def shown(**params):
+        response = client.get(ledger, params)
+        assert response.status_code == 200
+        return response.context["page"], response.content.decode()
+
+    first, body = shown()
+    assert [r.pk for r in first.object_list] == [r.pk for r in newest_first[:50]]
+    assert "55 records" in body and "Page 1 of 2" in body and "OTHER-UNIT" not in body
+    assert first.object_list[0].voucher_count == 1  # records[54], the newest
+    last, body = shown(page=2)
+    assert [r.pk for r in last.object_list] == [r.pk for r in newest_first[50:]]
+    assert [r.voucher_count for r in last.object_list][-1] == 2  # records[0], the oldest
+    assert {r.voucher_count for r in last.object_list[:-1]} == {0}
+    assert "Page 2 of 2" in body
+    assert [r.pk for r in shown(page=99)[0].object_list] == [r.pk for r in newest_first[50:]]
+    assert [r.pk for r in shown(page="x")[0].object_list] == [r.pk for r in newest_first[:50]]
+    filtered, body = shown(supplier=recognised.pk, page=2)
+    assert len(filtered.object_list) == 5 and "55 records" in body
+
+
+def test_ledger_supplier_select_is_the_markup_django_writes(unit_a):
+    """The supplier filter is written by ``LongSelect`` (a unit buys from thousands of
+    suppliers): the same options, escaping and selection as Django's own select."""
+    import re
+
+    from procurement.forms import LedgerFilterForm
+    from procurement.ledger import LedgerFilters
+
+    suppliers = [(7, 'A&B <食品> "有限" 公司'), (12, "百色'红茶'"), (30, "喀什")]
+
+    def markup(form_class, data):
+        form = form_class(data, years=[2026, 2025], suppliers=suppliers)
+        form.is_valid()
+        return re.sub(r">\s+<", "><", str(form["supplier"])).strip()
+
+    for data in (None, {"supplier": "12"}, {"supplier": "999"}):
+        assert markup(LedgerFilters, data) == markup(LedgerFilterForm, data)
+    assert '<option value="12" selected>' in markup(LedgerFilters, {"supplier": "12"})
+    assert "&lt;食品&gt;" in markup(LedgerFilters, None)
+
+
 # Detail, vouchers, correction and deletion ------------------------------------------------
 
 

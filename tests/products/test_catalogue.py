@@ -134,6 +134,27 @@ def test_search_matches_the_name_the_supplier_and_the_variety():
     assert names(catalogue_products(as_of=AS_OF, filters={"q": "古城"})) == {"喀什香馕"}
 
 
+@pytest.mark.parametrize(
+    ("words", "found"),
+    [
+        ("芒果", {"Tianyang 芒果干", "MANGO 礼盒"}),  # no case: a plain LIKE
+        ("mango", {"MANGO 礼盒", "Guava"}),  # any case, in the name or the supplier
+        ("TIANYANG", {"Tianyang 芒果干"}),
+        ("tainong", {"Tianyang 芒果干"}),  # the variety
+        ("Mango 礼", {"MANGO 礼盒"}),  # mixed words keep ignoring case
+        ("100%", {"百色红茶"}),  # LIKE's wildcards are searched for as themselves
+    ],
+)
+def test_search_ignores_case_whatever_the_words(words, found):
+    plain = f.SupplierFactory(name="田阳农业发展有限公司")
+    certified(name="Tianyang 芒果干", specification="TaiNong No. 1", supplier=plain)
+    certified(name="MANGO 礼盒", specification="芒果 5 斤", supplier=plain)
+    certified(name="Guava", supplier=f.SupplierFactory(name="Baise Mango Co."))
+    certified(name="百色红茶", specification="100% 一芽一叶", supplier=plain)
+    certified(name="百色绿茶", specification="1000 克", supplier=plain)
+    assert names(catalogue_products(as_of=AS_OF, filters={"q": words})) == found
+
+
 def test_the_scheme_filter_wants_a_valid_certificate_of_that_scheme():
     certified(name="田阳香芒", scheme="szp")
     certified(name="百色红茶", scheme="recognition")
