@@ -269,6 +269,14 @@ class OrganisationAdmin(admin.ModelAdmin):
         # A kind change would orphan the supplier or budget-unit row and its members' roles.
         return ["kind", "created_at"] if obj else ["created_at"]
 
+    def save_model(self, request, obj, form, change):
+        # Imported here: the shared app's admin must not load the procurement app's modules.
+        from procurement.totals import totals_after_region_change
+
+        super().save_model(request, obj, form, change)
+        # A budget unit's or supplier's new region moves its purchases in the running totals.
+        totals_after_region_change(obj, changed=form.changed_data if change else ())
+
     def formfield_for_choice_field(self, db_field, request, **kwargs):
         if db_field.name == "kind":
             kwargs["choices"] = BLANK_CHOICE_DASH + [

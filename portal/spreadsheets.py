@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 import zipfile
 from dataclasses import dataclass, field
 
@@ -163,6 +164,8 @@ def _read_xlsx(content: bytes, expected_columns: int) -> Table:
     while rows and not any(rows[-1]):
         rows.pop()
     table = Table(rows)
+    if not _has_formulas(content):
+        return table  # nothing for the second pass to find: it would read every cell again
     book, sheet = _open_first_sheet(content, data_only=False)
     try:
         for index, cells in enumerate(sheet.iter_rows(max_row=len(rows), max_col=MAX_COLUMNS)):
@@ -174,6 +177,29 @@ def _read_xlsx(content: bytes, expected_columns: int) -> Table:
     finally:
         book.close()
     return table
+
+
+# A formula cell's <f> element (<f>, <f t="shared" …/>, or with a namespace prefix).
+_FORMULA_ELEMENT = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s/>]")
+_SCAN_CHUNK = 1 << 20
+
+
+def _has_formulas(content: bytes) -> bool:
+    """Whether the workbook may hold a formula: any part of it (sheets wherever they are
+    stored, charts, styles: a stray match costs only the second pass) has an ``<f>`` element,
+    read in chunks. Most uploads have none, and openpyxl takes seconds to walk the cells of
+    10,000 rows a second time."""
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            with archive.open(info) as part:
+                tail = b""
+                while chunk := part.read(_SCAN_CHUNK):
+                    if _FORMULA_ELEMENT.search(tail + chunk):
+                        return True
+                    tail = chunk[-64:]
+    return False
 
 
 def _cell_text(value) -> str:

@@ -6,6 +6,7 @@ total count and facet counts, and they never list a whole related table in a fil
 """
 
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -25,11 +26,14 @@ from .models import (
     AnnualTarget,
     BudgetUnit,
     Declaration,
+    MonthlyTotal,
+    OriginMonthlyTotal,
     ProcurementRecord,
     QuarterSubmission,
     QuotaPolicy,
     Voucher,
 )
+from .totals import counted, totals_after_region_change, totals_apply
 
 
 class BudgetUnitForm(OrganisationKindForm):
@@ -51,6 +55,10 @@ class BudgetUnitAdmin(admin.ModelAdmin):
     @admin.display(description=_("district"), ordering="region")
     def district(self, obj: BudgetUnit):
         return obj.region
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        totals_after_region_change(obj, changed=form.changed_data if change else ())
 
 
 @admin.register(QuotaPolicy)
@@ -158,6 +166,31 @@ class ProcurementRecordAdmin(CreatorStampMixin, SimpleHistoryAdmin):
             .annotate(_has_vouchers=Exists(Voucher.objects.filter(record=OuterRef("pk"))))
         )
 
+    # A steward's change of a purchase moves the running totals as the services' do: the
+    # purchase as stored (read under its row lock) comes out, the purchase as saved goes in.
+
+    @staticmethod
+    def _stored(pks) -> list[ProcurementRecord]:
+        return list(ProcurementRecord.objects.select_for_update().filter(pk__in=pks).order_by())
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            before = counted(self._stored([obj.pk])) if change else []
+            super().save_model(request, obj, form, change)
+            totals_apply(removed=before, added=counted([obj]))
+
+    def delete_model(self, request, obj):
+        with transaction.atomic():
+            before = counted(self._stored([obj.pk]))
+            super().delete_model(request, obj)
+            totals_apply(removed=before)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            before = counted(self._stored(queryset.values("pk")))
+            super().delete_queryset(request, queryset)
+            totals_apply(removed=before)
+
     @admin.display(description=_("vouchers"), boolean=True, ordering="_has_vouchers")
     def has_vouchers(self, obj: ProcurementRecord) -> bool:
         return obj._has_vouchers
@@ -194,3 +227,37 @@ class QuarterSubmissionAdmin(SimpleHistoryAdmin):
     search_fields = ["budget_unit__name", "budget_unit__credit_code"]
     list_select_related = ["budget_unit", "submitted_by", "reopened_by"]
     autocomplete_fields = ["budget_unit", "submitted_by", "reopened_by"]
+
+
+class RunningTotalAdmin(admin.ModelAdmin):
+    """The running totals, to look at only: the services keep them and ``totals_rebuild``
+    recomputes them; a hand-made change would make every compliance figure wrong."""
+
+    date_hierarchy = "month"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MonthlyTotal)
+class MonthlyTotalAdmin(RunningTotalAdmin):
+    list_display = ["month", "budget_unit", "channel", "amount", "records"]
+    list_filter = ["channel", ("budget_unit__region", CityDistrictListFilter)]
+    search_fields = ["budget_unit__name", "budget_unit__credit_code__exact"]
+    list_select_related = ["budget_unit"]
+    ordering = ["-month", "budget_unit_id", "channel"]
+
+
+@admin.register(OriginMonthlyTotal)
+class OriginMonthlyTotalAdmin(RunningTotalAdmin):
+    list_display = ["month", "district", "origin", "amount", "records"]
+    search_fields = ["=district", "=origin"]
+    ordering = ["-month", "district", "origin"]

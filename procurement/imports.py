@@ -30,6 +30,7 @@ from products.selectors import supplier_for_user
 from .models import BudgetUnit, Channel, ProcurementRecord, Purpose
 from .rules import RecordData, check_records
 from .services import lock_budget_unit, require_unit_role
+from .totals import counted, totals_apply
 
 HEADERS = (
     "采购日期",
@@ -280,16 +281,18 @@ def procurement_import(
                     )
                 )
                 return ImportResult(0, errors)
+            records = [
+                ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
+                for _number, data in parsed
+            ]
             bulk_create_with_history(
-                [
-                    ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
-                    for _number, data in parsed
-                ],
+                records,
                 ProcurementRecord,
                 batch_size=BATCH_SIZE,
                 default_user=actor,
                 default_change_reason=_("Imported from %(name)s") % {"name": name[:80]},
             )
+            totals_apply(added=counted(records))  # the whole file: one statement per table
     except IntegrityError:
         # The same purchases saved between the checks above and this save by a writer that
         # does not take the unit's lock: record_invoice_unique refused them, nothing of this

@@ -182,8 +182,12 @@ def _claimed_invoices(
     numbers = {row.invoice_no for row in rows if row.invoice_no}
     if not numbers:
         return set()
+    # The unit, the suppliers and the numbers: all three columns of record_invoice_unique, so
+    # one purchase's check is a single probe of that index, not a walk of the unit's entries.
     existing = ProcurementRecord.objects.filter(
-        budget_unit_id=budget_unit_id, invoice_no__in=numbers
+        budget_unit_id=budget_unit_id,
+        supplier_id__in={row.supplier.pk for row in rows if row.invoice_no},
+        invoice_no__in=numbers,
     )
     if exclude_record_id is not None:
         existing = existing.exclude(pk=exclude_record_id)

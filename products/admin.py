@@ -18,6 +18,7 @@ from portal.admin import (
     UploadedFileForm,
 )
 from portal.models import Organisation
+from procurement.totals import totals_after_region_change
 
 from .models import (
     ApplicationDocument,
@@ -76,6 +77,11 @@ class SupplierAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["region"]
     readonly_fields = ["created_at"]
     inlines = [SupplierBaseInline, MembershipInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # A new region of origin moves the supplier's sales in the running totals.
+        totals_after_region_change(obj, changed=form.changed_data if change else ())
 
 
 @admin.register(SupplierBase)

@@ -11,6 +11,7 @@ from stdnum.cn import uscc
 from outlets.models import Outlet
 from portal.models import Membership, Organisation, Region, Role
 from procurement.models import BudgetUnit, Declaration, ProcurementRecord
+from procurement.totals import counted, totals_apply
 from products.models import Certificate, CertificationScheme, Product, Supplier
 
 _serial = itertools.count(1)
@@ -122,6 +123,14 @@ class RecordFactory(factory.django.DjangoModelFactory):
     channel = "platform_832"
     purpose = "canteen"
     invoice_no = factory.Sequence(lambda n: f"{44030000 + n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """A purchase put straight in the database counts in the running totals, as one the
+        services save does (procurement.totals)."""
+        record = super()._create(model_class, *args, **kwargs)
+        totals_apply(added=counted([record]))
+        return record
 
 
 class OutletFactory(factory.django.DjangoModelFactory):

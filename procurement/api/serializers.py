@@ -69,8 +69,9 @@ class RecordInputSerializer(serializers.Serializer):
             # A clerk picks among the suppliers and products it may read (api.md).
             from products.selectors import product_for_user, supplier_for_user
 
-            self.fields["supplier"].queryset = supplier_for_user(user)
-            self.fields["product"].queryset = product_for_user(user)
+            # The rules read the supplier's and product's own columns only: no joined rows.
+            self.fields["supplier"].queryset = supplier_for_user(user).select_related(None)
+            self.fields["product"].queryset = product_for_user(user).select_related(None)
 
 
 class DeclarationSerializer(serializers.ModelSerializer):

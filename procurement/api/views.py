@@ -17,9 +17,9 @@ from ..imports import procurement_import
 from ..models import BudgetUnit
 from ..rules import RecordData
 from ..selectors import (
+    CompliancePages,
     budget_unit_for_user,
     compliance_row,
-    compliance_units,
     declaration_for_user,
     own_budget_unit,
     record_for_user,
@@ -219,7 +219,7 @@ class ComplianceView(GenericAPIView):
     """One row per visible unit of api.md's quota formula for ``?year=``."""
 
     serializer_class = s.ComplianceSerializer
-    queryset = BudgetUnit.objects.none()  # rows come from compliance_units(); this names the model
+    queryset = BudgetUnit.objects.none()  # rows come from CompliancePages; this names the model
 
     @extend_schema(
         parameters=[
@@ -232,7 +232,7 @@ class ComplianceView(GenericAPIView):
         query = ComplianceQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
         year = query.validated_data["year"]
-        units = compliance_units(
+        units = CompliancePages(
             user=request.user, year=year, district=query.validated_data.get("district")
         )
         page = self.paginate_queryset(units)

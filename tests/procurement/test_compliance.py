@@ -106,3 +106,38 @@ def test_compliance_runs_one_query_whatever_the_number_of_units(
     with django_assert_max_num_queries(3):
         rows = compliance_rows(user=city_officer, year=2026)
     assert len(rows) == 23
+
+
+def test_the_api_pages_through_every_unit_with_the_figures_of_compliance_rows(
+    city_officer, quota_city, django_assert_max_num_queries
+):
+    """Each page sums its own units only (procurement.selectors.CompliancePages): every page
+    costs the same few queries, and the pages together are compliance_rows, in its order."""
+    from rest_framework.test import APIClient
+
+    for n in range(110):
+        unit = f.BudgetUnitFactory(name=f"单位{n:03d}", region=f.region(f.FUTIAN))
+        f.DeclarationFactory(budget_unit=unit, year=2026, agri_total=D(1000 + n))
+        f.RecordFactory(
+            budget_unit=unit, purchased_on=datetime.date(2026, 1 + n % 12, 5), amount=D(n + 1)
+        )
+        if n % 3:
+            f.RecordFactory(
+                budget_unit=unit, purchased_on=datetime.date(2025, 1 + n % 12, 9), amount=D(n)
+            )
+    api = APIClient()
+    api.force_authenticate(city_officer)
+    walked, url, pages = [], "/api/v1/procurement/compliance/?year=2026", 0
+    while url:
+        with django_assert_max_num_queries(4):  # the unit count, the page, the ratio, the actor
+            data = api.get(url).json()
+        walked += data["results"]
+        url, pages = data["next"], pages + 1
+    assert pages == 3 and data["count"] == 113
+    expected = compliance_rows(user=city_officer, year=2026)
+    assert [row["budget_unit"] for row in walked] == [row.budget_unit for row in expected]
+    assert [
+        (D(row["assistance_total"]), D(row["last_year_total"]), D(row["agri_total"]))
+        for row in walked
+    ] == [(row.assistance_total, row.last_year_total, row.agri_total) for row in expected]
+    assert api.get("/api/v1/procurement/compliance/?year=2026&page=4").status_code == 404
