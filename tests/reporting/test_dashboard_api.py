@@ -146,7 +146,7 @@ def test_the_summary_costs_the_same_queries_at_any_size(
 ):
     client = api_for(request.getfixturevalue(persona))
     grow(3)
-    with django_assert_max_num_queries(20) as small:
+    with django_assert_max_num_queries(12) as small:
         assert client.get(SUMMARY, {"year": YEAR}).status_code == 200
     grow(30)
     with django_assert_max_num_queries(len(small.captured_queries)):
