@@ -6,6 +6,7 @@ from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.generics import GenericAPIView
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
@@ -215,10 +216,19 @@ class ComplianceQuery(serializers.Serializer):
     district = serializers.CharField(required=False, max_length=6)
 
 
+class CompliancePagination(PageNumberPagination):
+    """api.md's pages of 50; an office that wants every unit at once (a city has ~1,000) asks
+    ``?page_size=1000`` and gets them in one request instead of twenty."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 1000
+
+
 class ComplianceView(GenericAPIView):
     """One row per visible unit of api.md's quota formula for ``?year=``."""
 
     serializer_class = s.ComplianceSerializer
+    pagination_class = CompliancePagination
     queryset = BudgetUnit.objects.none()  # rows come from CompliancePages; this names the model
 
     @extend_schema(

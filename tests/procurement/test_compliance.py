@@ -141,3 +141,15 @@ def test_the_api_pages_through_every_unit_with_the_figures_of_compliance_rows(
         for row in walked
     ] == [(row.assistance_total, row.last_year_total, row.agri_total) for row in expected]
     assert api.get("/api/v1/procurement/compliance/?year=2026&page=4").status_code == 404
+    # Every unit in one request: ?page_size= up to 1,000, the same rows in the same order.
+    with django_assert_max_num_queries(4):
+        whole = api.get("/api/v1/procurement/compliance/?year=2026&page_size=1000").json()
+    assert whole["next"] is None
+    assert [row["budget_unit"] for row in whole["results"]] == [
+        row["budget_unit"] for row in walked
+    ]
+    capped = api.get("/api/v1/procurement/compliance/?year=2026&page_size=100000").json()
+    assert len(capped["results"]) == 113  # capped at 1,000, which is more than there are
+    assert (
+        len(api.get("/api/v1/procurement/compliance/?year=2026&page_size=7").json()["results"]) == 7
+    )
