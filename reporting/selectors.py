@@ -9,18 +9,17 @@ from portal.money import ZERO
 from portal.notifications import notification_for_user
 from portal.periods import Quarter, year_bounds
 from portal.roles import actor_of
-from procurement.models import ProcurementRecord
 from procurement.selectors import (
     annual_target_for_user,
     budget_unit_for_user,
     declaration_for_user,
     quota_policy_for_user,
-    record_for_user,
     submission_for_user,
 )
 from products.models import Certificate, CertificationApplication, Product, Supplier
 from products.selectors import application_for_user, certificate_for_user, product_for_user
 
+from .dashboard.scope import unit_totals_for_user
 from .models import ReportRun
 
 
@@ -41,11 +40,12 @@ def home_figures(*, user, as_of) -> dict:
     first, last = year_bounds(as_of.year)
     figures: dict = {"year": as_of.year, "quarter": Quarter.of(as_of)}
     if actor.is_unit or actor.is_office:
+        # From the running totals (procurement.totals): the year's counted purchases of the
+        # units the user may read, without adding up a city's million purchases.
         assistance = (
-            record_for_user(user)
-            .filter(purchased_on__range=(first, last))
-            .exclude(status=ProcurementRecord.Status.REJECTED)
-            .aggregate(total=Coalesce(Sum("amount"), ZERO), count=Count("id"))
+            unit_totals_for_user(user)
+            .filter(month__range=(first, last))
+            .aggregate(total=Coalesce(Sum("amount"), ZERO), count=Coalesce(Sum("records"), 0))
         )
         agri = (
             declaration_for_user(user)

@@ -62,6 +62,7 @@ def test_each_role_sees_its_own_navigation(client, request, persona):
 
 
 def test_unit_home_shows_its_year_figures(client, clerk, unit_a, unit_b):
+    import datetime
     from decimal import Decimal
 
     from portal.periods import today
@@ -77,6 +78,15 @@ def test_unit_home_shows_its_year_figures(client, clerk, unit_a, unit_b):
     f.RecordFactory(
         budget_unit=unit_b, purchased_on=today().replace(month=1, day=5), amount=Decimal("99999")
     )
+    f.RecordFactory(  # rejected: not counted
+        budget_unit=unit_a,
+        purchased_on=today().replace(month=1, day=6),
+        amount=Decimal("11100"),
+        status="rejected",
+    )
+    f.RecordFactory(  # last year's: not this year's
+        budget_unit=unit_a, purchased_on=datetime.date(year - 1, 12, 31), amount=Decimal("22200")
+    )
     client.force_login(clerk)
     body = client.get(reverse("reporting:home")).content.decode()
     assert "6.50 万元" in body
@@ -84,6 +94,7 @@ def test_unit_home_shows_its_year_figures(client, clerk, unit_a, unit_b):
     assert "32.5%" in body
     assert "Required: at least 35.0% of farm-products procurement" in body
     assert "10.00 万元" not in body  # unit B's purchase is not unit A's business
+    assert "7.61 万元" not in body and "8.72 万元" not in body
 
 
 @pytest.mark.parametrize("persona", sorted(ROLE_ENTRIES))
