@@ -235,5 +235,9 @@ def machine() -> dict[str, str | int]:
         "postgresql": server,
         "jit": jit,
         "python": platform.python_version(),
-        "summary": f"{cpu}, {cores} cores, {memory_gb} GB RAM, PostgreSQL {server} (jit {jit})",
+        # The server's default; the portal's own connections turn JIT off (portal.settings).
+        "summary": (
+            f"{cpu}, {cores} cores, {memory_gb} GB RAM, PostgreSQL {server} "
+            f"(server jit {jit}, off for the portal's connections)"
+        ),
     }

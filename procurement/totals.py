@@ -133,50 +133,44 @@ def totals_after_region_change(organisation: Organisation, *, changed: Iterable[
 REBUILD_BATCH = 5000
 
 
+def _refill(model, grouped, keys: dict[str, str]) -> None:
+    """Insert ``grouped``'s rows (with ``total`` and ``n``) into ``model``, its key fields
+    taken from the columns ``keys`` names, in batches."""
+    model.objects.bulk_create(
+        (
+            model(
+                **{field: row[column] for field, column in keys.items()},
+                amount=row["total"],
+                records=row["n"],
+            )
+            for row in grouped.iterator(chunk_size=REBUILD_BATCH)
+        ),
+        batch_size=REBUILD_BATCH,
+    )
+
+
 @transaction.atomic
 def totals_rebuild() -> tuple[int, int]:
     """Recompute both tables from the purchases; returns their row counts."""
     MonthlyTotal.objects.all().delete()
     OriginMonthlyTotal.objects.all().delete()
     counted_records = ProcurementRecord.objects.exclude(status=REJECTED).order_by()
-    per_unit = (
+    _refill(
+        MonthlyTotal,
         counted_records.annotate(m=TruncMonth("purchased_on"))
         .values("budget_unit_id", "m", "channel")
-        .annotate(total=Sum("amount"), n=Count("pk"))
+        .annotate(total=Sum("amount"), n=Count("pk")),
+        {"budget_unit_id": "budget_unit_id", "month": "m", "channel": "channel"},
     )
-    MonthlyTotal.objects.bulk_create(
-        (
-            MonthlyTotal(
-                budget_unit_id=row["budget_unit_id"],
-                month=row["m"],
-                channel=row["channel"],
-                amount=row["total"],
-                records=row["n"],
-            )
-            for row in per_unit.iterator(chunk_size=REBUILD_BATCH)
-        ),
-        batch_size=REBUILD_BATCH,
-    )
-    per_origin = (
+    _refill(
+        OriginMonthlyTotal,
         counted_records.annotate(
             m=TruncMonth("purchased_on"),
             d=Coalesce(F("budget_unit__region_id"), Value("")),
             o=Coalesce(F("supplier__region_id"), Value("")),
         )
         .values("d", "m", "o")
-        .annotate(total=Sum("amount"), n=Count("pk"))
-    )
-    OriginMonthlyTotal.objects.bulk_create(
-        (
-            OriginMonthlyTotal(
-                district=row["d"],
-                month=row["m"],
-                origin=row["o"],
-                amount=row["total"],
-                records=row["n"],
-            )
-            for row in per_origin.iterator(chunk_size=REBUILD_BATCH)
-        ),
-        batch_size=REBUILD_BATCH,
+        .annotate(total=Sum("amount"), n=Count("pk")),
+        {"district": "d", "month": "m", "origin": "o"},
     )
     return MonthlyTotal.objects.count(), OriginMonthlyTotal.objects.count()
