@@ -9,8 +9,8 @@ reads.
 Every change of a target or of the policy is a version in its history (django-simple-history,
 issue 7 point 2) with the acting user and the step ("Target set", "Target changed", "Target
 removed", "Quota policy set"), written in the same transaction; the district offices whose
-targets changed are told in the portal. ``targets_history`` reads the year's trail, scoped as
-the targets are.
+targets changed are told in the portal. ``reporting.targets_history`` reads the year's trail,
+scoped as the targets are.
 """
 
 from __future__ import annotations
@@ -22,14 +22,12 @@ from decimal import Decimal
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Q, QuerySet, Window
-from django.db.models.functions import Lag
+from django.db.models import F, Q, QuerySet
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from portal.formatting import percent, yuan
-from portal.history import HistoryEntry, kind_of
+from portal.formatting import yuan
 from portal.models import DistrictPairing, Role
 from portal.notifications import notify
 from portal.roles import actor_of
@@ -45,9 +43,6 @@ MAX_TARGET = Decimal("999999999999.99")
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 CITY_FIELD = "city"
-# The year's trail on the targets page: a year sees a few dozen changes; older ones stay in the
-# admin's history of each target.
-HISTORY_LIMIT = 100
 # A note explains the policy in a sentence or two; a page of text belongs in a document.
 MAX_POLICY_NOTE = 1000
 # The history table's reason column holds 100 characters.
@@ -428,114 +423,3 @@ def quota_policy_set(
     policy._change_reason = reason[:REASON_LENGTH]
     policy.save()
     return PolicySaved(policy=policy, changed=True)
-
-
-# The year's trail --------------------------------------------------------------------------
-
-
-def _previous(*fields: str) -> dict[str, Window]:
-    """Each field's value in the version before, computed by the database (one query)."""
-    return {
-        f"previous_{name}": Window(
-            Lag(name),
-            partition_by=[F("id")],
-            order_by=[F("history_date").asc(), F("history_id").asc()],
-        )
-        for name in fields
-    }
-
-
-def _growth_label(value: bool | None) -> str | None:
-    if value is None:
-        return None
-    return _("No lower than last year") if value else _("None")
-
-
-def _entry(version, subject: str | None, changes: list[tuple[str, object, object]]) -> HistoryEntry:
-    """One line of the trail: "<subject>: <step>" (the step as the service named it, or the
-    kind of change for one made in the admin), or the step alone when it names its subject."""
-    kind = kind_of(version)
-    step = version.history_change_reason or kind
-    if subject is not None:
-        step = _("%(subject)s: %(step)s") % {"subject": subject, "step": step}
-    return HistoryEntry(
-        at=version.history_date, user=version.history_user, kind=kind, reason=step, changes=changes
-    )
-
-
-def _target_subject(version) -> str:
-    if version.district_id:
-        return version.district.name if version.district else version.district_id
-    if version.region_id:
-        return version.region.full_name if version.region else version.region_id
-    return _("City-wide")
-
-
-def _target_entries(*, user, year: int, limit: int) -> list[HistoryEntry]:
-    actor = actor_of(user)
-    versions = AnnualTarget.history.filter(year=year)
-    if actor.is_district_office:
-        paired = DistrictPairing.objects.filter(district_id=actor.district_code).values("region_id")
-        versions = versions.filter(Q(district_id=actor.district_code) | Q(region_id__in=paired))
-    elif not actor.is_city_office:
-        return []
-    versions = (
-        versions.select_related("history_user", "district", "region__parent__parent")
-        .annotate(**_previous("amount"))
-        .order_by("-history_date", "-history_id")[:limit]
-    )
-    label = str(AnnualTarget._meta.get_field("amount").verbose_name)
-    entries = []
-    for version in versions:
-        if version.history_type == "-":
-            change = (label, yuan(version.amount), None)
-        elif version.previous_amount is None:
-            change = (label, None, yuan(version.amount))
-        elif version.previous_amount != version.amount:
-            change = (label, yuan(version.previous_amount), yuan(version.amount))
-        else:
-            change = None
-        entries.append(_entry(version, _target_subject(version), [change] if change else []))
-    return entries
-
-
-def _policy_entries(*, user, year: int, limit: int) -> list[HistoryEntry]:
-    if not actor_of(user).is_office:
-        return []
-    versions = (
-        QuotaPolicy.history.filter(year=year)
-        .select_related("history_user")
-        .annotate(**_previous("ratio", "growth_required", "note"))
-        .order_by("-history_date", "-history_id")[:limit]
-    )
-    shown = (
-        ("ratio", _("Required share"), percent),
-        ("growth_required", _("Year-on-year rule"), _growth_label),
-        ("note", _("Note"), lambda value: value),
-    )
-    entries = []
-    for version in versions:
-        first = version.history_type == "+" or version.previous_ratio is None
-        changes = []
-        for name, label, show in shown:
-            new, old = getattr(version, name), getattr(version, f"previous_{name}")
-            if first and new not in (None, ""):
-                changes.append((label, None, show(new)))
-            elif not first and old != new:
-                changes.append((label, show(old), show(new)))
-        # The service's steps name the policy; one made in the admin has only its kind.
-        subject = None if version.history_change_reason else _("Quota policy")
-        entries.append(_entry(version, subject, changes))
-    return entries
-
-
-def targets_history(*, user, year: int, limit: int = HISTORY_LIMIT) -> list[HistoryEntry]:
-    """The year's changes of the targets ``user`` may read (scoped as ``target_for_user``)
-    and of the quota policy, newest first, at most ``limit``: two queries (the targets'
-    versions, the policy's), each with its user, its scope's names and the value before
-    (``Lag`` in the database)."""
-    entries = _target_entries(user=user, year=year, limit=limit) + _policy_entries(
-        user=user, year=year, limit=limit
-    )
-    entries.sort(key=lambda entry: entry.at, reverse=True)
-    return entries[:limit]

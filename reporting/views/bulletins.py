@@ -50,8 +50,8 @@ from ..targets import (
     quota_policy_set,
     sum_warning,
     target_sheet,
-    targets_history,
 )
+from ..targets_history import targets_history
 
 ARCHIVE_PAGE_SIZE = 20
 ARCHIVE_YEARS_BACK = 5

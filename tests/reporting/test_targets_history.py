@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from portal.models import Notification
 from procurement.models import AnnualTarget, QuotaPolicy
-from reporting.targets import annual_targets_set, quota_policy_set, targets_history
+from reporting.targets import annual_targets_set, quota_policy_set
+from reporting.targets_history import targets_history
 from tests import factories as f
 
 pytestmark = pytest.mark.django_db
