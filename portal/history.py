@@ -1,4 +1,5 @@
-"""The audit trail of a business record, as its pages show it (django-simple-history).
+"""The audit trail of a business record (django-simple-history): who changed it and why, as the
+services stamp it, and the trail as its pages show it.
 
 Every model that carries ``history = HistoricalRecords()`` keeps one row per save, with who
 (``history_user``, set by ``HistoryRequestMiddleware`` or by the service), when, the kind of
@@ -14,10 +15,37 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 HISTORY_LIMIT = 50
+# ``HistoricalRecords`` stores the reason in a CharField of 100 characters.
+REASON_LENGTH = 100
 HIDDEN_FIELDS = ("updated_at", "created_at", "created_by", "declared_at", "search_text")
+
+
+def reason_text(reason: object) -> str:
+    """The reason as stored: cut to the column's length (a long refusal or exit note is kept in
+    full on its own record, e.g. the ``ExitAction`` or the notification)."""
+    text = " ".join(str(reason).split())
+    return text if len(text) <= REASON_LENGTH else text[: REASON_LENGTH - 1] + "…"
+
+
+def step_reason(step: object, why: object = "") -> str:
+    """A step with its cause, e.g. "Suspended (Quality failure)"."""
+    if not str(why).strip():
+        return reason_text(step)
+    return reason_text(gettext("%(step)s (%(reason)s)") % {"step": step, "reason": why})
+
+
+def stamp(instance: models.Model, *, actor, reason: object) -> None:
+    """Name the actor and the reason of the next save's history row. The history middleware
+    knows the signed-in user of a page, but not the API's (DRF authenticates inside the view,
+    after the middleware ran) nor a Celery task's, so every service names its actor and its
+    step. The reason is written in the language active at the time. An anonymous visitor (a
+    supplier registering itself before its account exists) is recorded as nobody."""
+    instance._history_user = actor if getattr(actor, "is_authenticated", False) else None
+    instance._change_reason = reason_text(reason)
 
 
 # Our own words for the kind of change: simple-history's "Created" collides with the portal's

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from portal.errors import ApplicationError
+from portal.history import reason_text, stamp
 from portal.models import Role
 from portal.money import ZERO
 from portal.periods import Quarter
@@ -67,13 +68,6 @@ def lock_budget_unit(budget_unit_id: int) -> None:
     )
 
 
-def _audit(instance, actor, reason: str) -> None:
-    """Who made this change and why, for the history row django-simple-history writes on
-    save (the API authenticates inside the view, after the history middleware ran)."""
-    instance._history_user = actor
-    instance._change_reason = reason
-
-
 def _set_quarter_status(
     budget_unit, period: Quarter, old: str, new: str, *, actor, reason, now
 ) -> None:
@@ -98,7 +92,7 @@ def _set_quarter_status(
         ["status", "updated_at"],
         batch_size=1000,
         default_user=actor,
-        default_change_reason=reason,
+        default_change_reason=reason_text(reason),
     )
     if moves_totals:
         totals_apply(removed=before, added=counted(records))
@@ -146,7 +140,7 @@ def procurement_record_create(
     _raise_row_errors(errors)
     record = ProcurementRecord(budget_unit=budget_unit, created_by=actor, **data.as_fields())
     _full_clean(record)
-    _audit(record, actor, _("Logged"))
+    stamp(record, actor=actor, reason=_("Logged"))
     record.save()
     _attach_vouchers(record, vouchers, actor)
     # Last, so that the lock on a district's shared row of the totals is held for no longer
@@ -195,7 +189,7 @@ def procurement_record_update(
     for name, value in data.as_fields().items():
         setattr(record, name, value)
     _full_clean(record)
-    _audit(record, actor, _("Corrected"))
+    stamp(record, actor=actor, reason=_("Corrected"))
     record.save()
     _attach_vouchers(record, vouchers, actor)
     totals_apply(removed=before, added=counted([record]))  # last, as in procurement_record_create
@@ -211,7 +205,7 @@ def procurement_record_delete(*, actor, record: ProcurementRecord) -> None:
     _require_open(record)
     for voucher in record.vouchers.all():
         transaction.on_commit(lambda file=voucher.file: file.delete(save=False))
-    _audit(record, actor, _("Deleted"))
+    stamp(record, actor=actor, reason=_("Deleted"))
     before = counted([record])
     record.delete()
     totals_apply(removed=before)
@@ -277,7 +271,7 @@ def declaration_set(
     ).first() or Declaration(budget_unit=budget_unit, year=year, quarter=quarter)
     declaration.agri_total = agri_total
     declaration.declared_by = actor
-    _audit(declaration, actor, _("Declared"))
+    stamp(declaration, actor=actor, reason=_("Declared"))
     declaration.save()
     logged = quarter_assistance_total(budget_unit.pk, period)
     warning = None
@@ -335,7 +329,7 @@ def quarter_submit(
     submission.submitted_by = actor
     submission.submitted_at = now
     submission.full_clean(validate_unique=False, validate_constraints=False)
-    _audit(submission, actor, _("Submitted"))
+    stamp(submission, actor=actor, reason=_("Submitted"))
     submission.save()
     _set_quarter_status(
         budget_unit,
@@ -386,7 +380,7 @@ def quarter_reopen(
     submission.reopened_by = actor
     submission.reopened_at = now
     submission.reopen_reason = reason
-    _audit(submission, actor, _("Reopened: %(reason)s") % {"reason": reason})
+    stamp(submission, actor=actor, reason=_("Reopened: %(reason)s") % {"reason": reason})
     submission.save()
     _set_quarter_status(
         budget_unit,

@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from portal.formatting import yuan
+from portal.history import reason_text, stamp
 from portal.models import DistrictPairing, Role
 from portal.notifications import notify
 from portal.roles import actor_of
@@ -45,8 +46,6 @@ FIRST_YEAR, LAST_YEAR = 2000, 2100
 CITY_FIELD = "city"
 # A note explains the policy in a sentence or two; a page of text belongs in a document.
 MAX_POLICY_NOTE = 1000
-# The history table's reason column holds 100 characters.
-REASON_LENGTH = 100
 
 
 def district_field(code: str) -> str:
@@ -260,8 +259,7 @@ def annual_targets_set(
             continue
         if amount is None:
             # A removal is rare (one target at a time): its version is written on delete.
-            target._history_user = actor
-            target._change_reason = _("Target removed")[:REASON_LENGTH]
+            stamp(target, actor=actor, reason=_("Target removed"))
             target.delete()
         elif target is None:
             target = AnnualTarget(year=year, district_id=key[0], region_id=key[1], amount=amount)
@@ -278,7 +276,7 @@ def annual_targets_set(
             created,
             AnnualTarget,
             default_user=actor,
-            default_change_reason=_("Target set")[:REASON_LENGTH],
+            default_change_reason=reason_text(_("Target set")),
         )
     if updated:
         bulk_update_with_history(
@@ -286,7 +284,7 @@ def annual_targets_set(
             AnnualTarget,
             ["amount"],
             default_user=actor,
-            default_change_reason=_("Target changed")[:REASON_LENGTH],
+            default_change_reason=reason_text(_("Target changed")),
         )
     _notify_districts(year, changes)
     sheet = target_sheet(user=actor, year=year)
@@ -419,7 +417,6 @@ def quota_policy_set(
     policy.growth_required = bool(growth_required)
     policy.note = note
     policy.full_clean()
-    policy._history_user = actor
-    policy._change_reason = reason[:REASON_LENGTH]
+    stamp(policy, actor=actor, reason=reason)
     policy.save()
     return PolicySaved(policy=policy, changed=True)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.errors import ApplicationError
+from portal.history import stamp
 from portal.models import ExitReason, Organisation
 from portal.notifications import members_of, notify
 from portal.uploads import inspect_picture, store_upload, uploads_removed_on_failure
@@ -31,7 +32,6 @@ from .registry import (
     Status,
     _locked,
     _refuse_if_exited,
-    audit,
     require_manager,
 )
 
@@ -236,7 +236,7 @@ def outlet_set_status(
     if status == Status.EXITED:
         outlet.exited_on = as_of
     outlet.full_clean()
-    audit(outlet, actor, STEP_REASONS[status] % {"reason": ExitReason(reason).label})
+    stamp(outlet, actor=actor, reason=STEP_REASONS[status] % {"reason": ExitReason(reason).label})
     outlet.save(update_fields=["status", "exited_on"])
     change = OutletStatusChange(
         outlet=outlet,

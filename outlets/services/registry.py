@@ -30,8 +30,8 @@ Decisions kept here:
   opening date.
 - **Audit trail** (issue 7, point 2): every save of an outlet writes a version
   (django-simple-history) with the acting user and the step ("Outlet registered", "Outlet
-  edited", "Suspended: …"), set by ``audit`` because the API authenticates after the history
-  middleware has run, and services may run outside a request.
+  edited", "Suspended: …"), set by ``portal.history.stamp`` because the API authenticates
+  after the history middleware has run, and services may run outside a request.
 """
 
 from __future__ import annotations
@@ -48,6 +48,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
+from portal.history import stamp
 from portal.models import Organisation, Region
 from portal.roles import actor_of
 from portal.selectors import organisation_for_user
@@ -112,16 +113,6 @@ def _locked(outlet: Outlet) -> Outlet:
     return (
         Outlet.objects.select_for_update(of=("self",)).select_related("district").get(pk=outlet.pk)
     )
-
-
-# The history table's reason column holds 100 characters.
-REASON_LENGTH = 100
-
-
-def audit(outlet: Outlet, actor, reason: str) -> None:
-    """Who makes the next save of ``outlet`` and why, for the version it writes."""
-    outlet._history_user = actor
-    outlet._change_reason = str(reason)[:REASON_LENGTH]
 
 
 def _refuse_if_exited(outlet: Outlet) -> None:
@@ -266,7 +257,7 @@ def _apply(outlet: Outlet, data: OutletData, *, actor, reason: str) -> Outlet:
     outlet.latitude = data.latitude
     outlet.longitude = data.longitude
     outlet.full_clean()
-    audit(outlet, actor, reason)
+    stamp(outlet, actor=actor, reason=reason)
     outlet.save()
     return outlet
 
@@ -364,10 +355,10 @@ def outlet_products_set(*, actor, outlet: Outlet, products: Iterable[Product]) -
     if {p.pk for p in chosen} != already:
         outlet.products.set(chosen)
         # The many-to-many is not versioned: a version of the outlet names the step.
-        audit(
+        stamp(
             outlet,
-            actor,
-            _("Products carried changed (%(count)s now)") % {"count": len(chosen)},
+            actor=actor,
+            reason=_("Products carried changed (%(count)s now)") % {"count": len(chosen)},
         )
         outlet.save()
     return outlet

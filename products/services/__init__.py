@@ -3,6 +3,7 @@
 - ``applications``: the certification application's life, from draft to decision;
 - ``suppliers``: registration and activation, the supplier's profile, bases, products, photos;
 - ``oversight``: dynamic exit (动态退出) of certificates, products and bases, and monitoring;
-- ``expiry``: the daily expiry of certificates and the warnings before it;
-- ``audit``: the actor and reason each of them gives the history rows (issue 7).
+- ``expiry``: the daily expiry of certificates and the warnings before it.
+
+Each names its actor and step for the history rows with ``portal.history.stamp`` (issue 7).
 """

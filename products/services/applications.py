@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.errors import ApplicationError
+from portal.history import stamp
 from portal.models import Role
 from portal.notifications import members_of, members_with_role, notify
 from portal.roles import actor_of
@@ -34,7 +35,6 @@ from ..models import (
     Supplier,
     SupplierBase,
 )
-from .audit import stamp
 
 Status = CertificationApplication.Status
 Kind = ApplicationDocument.Kind

@@ -34,12 +34,12 @@ from django.utils.translation import gettext as _
 from simple_history.utils import bulk_update_with_history
 
 from portal.errors import ApplicationError
+from portal.history import reason_text, stamp, step_reason
 from portal.models import ExitReason, Role
 from portal.notifications import members_of, notify
 from portal.roles import actor_of
 
 from ..models import Certificate, ExitAction, MonitoringRecord, Product, SupplierBase
-from .audit import reason_text, stamp, step_reason
 
 CertStatus = Certificate.Status
 Action = ExitAction.Action

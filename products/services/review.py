@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
+from portal.history import stamp
 from portal.models import Role
 from portal.roles import actor_of
 
@@ -32,7 +33,6 @@ from .applications import (
     _notify_supplier,
     _subject_name,
 )
-from .audit import stamp
 
 
 @transaction.atomic

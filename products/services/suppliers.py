@@ -24,13 +24,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
+from portal.history import stamp, step_reason
 from portal.models import Membership, Organisation, Region, Role
 from portal.notifications import members_of, members_with_role, notify
 from portal.roles import actor_of
 from portal.validators import validate_credit_code
 
 from ..models import Supplier
-from .audit import stamp, step_reason
 
 logger = logging.getLogger(__name__)
 User = get_user_model()

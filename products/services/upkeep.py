@@ -15,11 +15,11 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from portal.history import stamp
 from portal.models import Region
 from portal.uploads import delete_file_on_commit, photo_add
 
 from ..models import Product, ProductPhoto, Supplier, SupplierBase
-from .audit import stamp
 from .suppliers import _clean_phone, _locked_supplier, _own_supplier
 
 # Enough to show a product from every side; more only slows the catalogue page on a phone.
