@@ -21,6 +21,7 @@ from .models import (
     BudgetUnit,
     Declaration,
     MonthlyTotal,
+    OriginMonthlyTotal,
     ProcurementRecord,
     QuarterSubmission,
     QuotaPolicy,
@@ -54,6 +55,24 @@ def budget_unit_for_user(user) -> QuerySet[BudgetUnit]:
 def record_for_user(user) -> QuerySet[ProcurementRecord]:
     qs = ProcurementRecord.objects.select_related("budget_unit", "supplier", "product")
     return _scope_by_unit(qs, user, unit_field="budget_unit")
+
+
+def monthly_total_for_user(user) -> QuerySet[MonthlyTotal]:
+    """The units' running totals (``procurement.totals``) the user may read, scoped as their
+    purchases are."""
+    return _scope_by_unit(MonthlyTotal.objects.order_by(), user, unit_field="budget_unit")
+
+
+def origin_total_for_user(user) -> QuerySet[OriginMonthlyTotal]:
+    """The districts' totals by region of origin the user may read: the city office all, a
+    district office its own district's; a unit none (they sum other units' purchases)."""
+    actor = actor_of(user)
+    qs = OriginMonthlyTotal.objects.order_by()
+    if actor.is_city_office:
+        return qs
+    if actor.is_district_office:
+        return qs.filter(district=actor.district_code or "")
+    return qs.none()
 
 
 def declaration_for_user(user) -> QuerySet[Declaration]:

@@ -13,13 +13,13 @@ from procurement.selectors import (
     annual_target_for_user,
     budget_unit_for_user,
     declaration_for_user,
+    monthly_total_for_user,
     quota_policy_for_user,
     submission_for_user,
 )
 from products.models import Certificate, CertificationApplication, Product, Supplier
 from products.selectors import application_for_user, certificate_for_user, product_for_user
 
-from .dashboard.scope import unit_totals_for_user
 from .models import ReportRun
 
 
@@ -43,7 +43,7 @@ def home_figures(*, user, as_of) -> dict:
         # From the running totals (procurement.totals): the year's counted purchases of the
         # units the user may read, without adding up a city's million purchases.
         assistance = (
-            unit_totals_for_user(user)
+            monthly_total_for_user(user)
             .filter(month__range=(first, last))
             .aggregate(total=Coalesce(Sum("amount"), ZERO), count=Coalesce(Sum("records"), 0))
         )

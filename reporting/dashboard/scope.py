@@ -13,6 +13,7 @@ from portal.periods import Quarter, year_bounds
 from portal.roles import actor_of
 from portal.selectors import city_districts
 from procurement.models import MonthlyTotal, OriginMonthlyTotal
+from procurement.selectors import monthly_total_for_user, origin_total_for_user
 
 
 class NotAnOffice(Exception):
@@ -86,35 +87,10 @@ def dashboard_scope(
 # the purchases' days; the totals count what is not rejected, as the figures do.
 
 
-def unit_totals_for_user(user) -> QuerySet[MonthlyTotal]:
-    """The units' monthly totals the user may read: as ``record_for_user`` scopes purchases."""
-    actor = actor_of(user)
-    qs = MonthlyTotal.objects.order_by()
-    if actor.is_city_office:
-        return qs
-    if actor.is_district_office:
-        return qs.filter(budget_unit__region_id=actor.district_code)
-    if actor.is_unit:
-        return qs.filter(budget_unit_id=actor.organisation_id)
-    return qs.none()
-
-
-def origin_totals_for_user(user) -> QuerySet[OriginMonthlyTotal]:
-    """The districts' totals by region of origin the user may read: the city office all, a
-    district office its own district's; a unit none (they sum other units' purchases)."""
-    actor = actor_of(user)
-    qs = OriginMonthlyTotal.objects.order_by()
-    if actor.is_city_office:
-        return qs
-    if actor.is_district_office:
-        return qs.filter(district=actor.district_code or "")
-    return qs.none()
-
-
 def unit_totals(user, scope: DashboardScope) -> QuerySet[MonthlyTotal]:
     """The visible units' totals of the scope's district (or city), 1 January to the period's
     end."""
-    qs = unit_totals_for_user(user).filter(month__range=(scope.year_first, scope.last))
+    qs = monthly_total_for_user(user).filter(month__range=(scope.year_first, scope.last))
     if scope.district:
         qs = qs.filter(budget_unit__region_id=scope.district)
     return qs
@@ -122,7 +98,7 @@ def unit_totals(user, scope: DashboardScope) -> QuerySet[MonthlyTotal]:
 
 def origin_totals(user, scope: DashboardScope) -> QuerySet[OriginMonthlyTotal]:
     """The same for the totals by district and region of origin."""
-    qs = origin_totals_for_user(user).filter(month__range=(scope.year_first, scope.last))
+    qs = origin_total_for_user(user).filter(month__range=(scope.year_first, scope.last))
     if scope.district:
         qs = qs.filter(district=scope.district)
     return qs
