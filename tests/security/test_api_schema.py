@@ -20,7 +20,7 @@ from schemathesis.checks import (
     response_schema_conformance,
 )
 
-from .test_authorisation_matrix import PERSONA, world  # noqa: F401 (the fixture world)
+from .world import PERSONA
 
 # Per operation and role: enough to send every field an odd value, few enough for CI.
 EXAMPLES = 6
@@ -46,7 +46,7 @@ def keep_test_connection():
 
 
 @pytest.fixture
-def headers_by_role(request, world):  # noqa: F811
+def headers_by_role(request, world):
     """Each role's request headers: none for anonymous, a DRF token for the others."""
     headers = {"anonymous": {}}
     for role in ROLES[1:]:

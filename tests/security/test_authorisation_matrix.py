@@ -13,33 +13,17 @@ or 403 for an anonymous caller; ``GO`` any other redirect (a page that moves on)
 
 from __future__ import annotations
 
-import datetime
-from types import SimpleNamespace
-
 import pytest
-from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from outlets.models import Inspection, InspectionPhoto, OutletPhoto, OutletSalesReport
-from portal.models import Notification
-from procurement.models import Voucher
-from products.models import (
-    ApplicationDocument,
-    CertificationApplication,
-    CertificationScheme,
-    MonitoringRecord,
-    ProductPhoto,
-    SupplierBase,
-)
-from reporting.models import Bulletin, ReportRun
 from tests import factories as f
+
+from .world import PERSONA
 
 pytestmark = pytest.mark.django_db
 
-PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
-# Column order of every row, and the persona fixture (tests/conftest.py) behind each role.
+# Column order of every row; PERSONA (tests/security/world.py) names the fixture behind each.
 ROLES = (
     "anonymous",
     "city_office",
@@ -51,16 +35,6 @@ ROLES = (
     "supplier_2",
     "reviewer",
 )
-PERSONA = {
-    "city_office": "city_officer",
-    "district_office": "district_officer",
-    "unit_clerk": "clerk",
-    "unit_approver": "approver",
-    "unit_clerk_2": "clerk_b",
-    "supplier": "supplier",
-    "supplier_2": "supplier_2",
-    "reviewer": "reviewer",
-}
 
 # Not part of the matrix: Django's admin (its own staff check), static files, the language
 # switch, the OpenAPI schema and docs, and the load balancer's health check.
@@ -262,124 +236,6 @@ def test_every_url_name_has_a_row():
     assert not stale, "rows in EXPECTED for URL names that no longer exist: " + ", ".join(stale)
     for name, row in EXPECTED.items():
         assert len(row) == len(ROLES), f"row {name} has {len(row)} columns, not {len(ROLES)}"
-
-
-# --- the fixture world: one object of each kind, belonging to unit A / supplier A / 福田区 ---
-
-
-@pytest.fixture
-def world(
-    city_officer,
-    district_officer,
-    clerk,
-    approver,
-    clerk_b,
-    supplier,
-    supplier_2,
-    reviewer,
-    unit_a,
-    supplier_org,
-):
-    futian = f.region(f.FUTIAN)
-    base = SupplierBase.objects.create(
-        supplier=supplier_org, name="田阳香芒基地", region=f.region(f.TIANYANG)
-    )
-    product = f.ProductFactory(supplier=supplier_org, base=base, name="田阳香芒")
-    photo = ProductPhoto.objects.create(
-        product=product,
-        file=ContentFile(PNG, name="mango.png"),
-        original_name="mango.png",
-        content_type="image/png",
-        size=len(PNG),
-        sha256="a" * 64,
-    )
-    certificate = f.CertificateFactory(product=product, valid_until=datetime.date(2099, 12, 31))
-    application = CertificationApplication.objects.create(
-        supplier=supplier_org,
-        scheme=CertificationScheme.objects.get(code="szp"),
-        product=product,
-    )
-    document = ApplicationDocument.objects.create(
-        application=application,
-        kind=ApplicationDocument.Kind.LICENCE,
-        file=ContentFile(PDF, name="licence.pdf"),
-        original_name="营业执照.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        sha256="b" * 64,
-        uploaded_by=supplier,
-    )
-    monitoring = MonitoringRecord.objects.create(
-        product=product,
-        kind=MonitoringRecord.Kind.SAMPLE_TEST,
-        performed_on=datetime.date(2026, 3, 1),
-        result=MonitoringRecord.Result.FAILED,
-        proposal=MonitoringRecord.Proposal.OPEN,
-        recorded_by=reviewer,
-    )
-    record = f.RecordFactory(budget_unit=unit_a, supplier=supplier_org, product=product)
-    voucher = Voucher.objects.create(
-        record=record,
-        file=ContentFile(PDF, name="invoice.pdf"),
-        original_name="发票.pdf",
-        content_type="application/pdf",
-        size=len(PDF),
-        sha256="c" * 64,
-        uploaded_by=clerk,
-    )
-    outlet = f.OutletFactory(district=futian, name="福田消费帮扶专柜")
-    outlet_photo = OutletPhoto.objects.create(
-        outlet=outlet,
-        file=ContentFile(PNG, name="counter.png"),
-        original_name="counter.png",
-        content_type="image/png",
-        size=len(PNG),
-        sha256="d" * 64,
-    )
-    inspection = Inspection.objects.create(
-        outlet=outlet, inspected_on=datetime.date(2026, 3, 2), inspector_name="李明"
-    )
-    inspection_photo = InspectionPhoto.objects.create(
-        inspection=inspection,
-        file=ContentFile(PNG, name="inspection.png"),
-        original_name="inspection.png",
-        content_type="image/png",
-        size=len(PNG),
-        sha256="e" * 64,
-    )
-    sales = OutletSalesReport.objects.create(outlet=outlet, year=2026, month=1, amount=100)
-    run = ReportRun.objects.create(
-        year=2026,
-        quarter=1,
-        district=futian,
-        status=ReportRun.Status.SUCCEEDED,
-        xlsx=ContentFile(b"PK\x03\x04" + b"\x00" * 32, name="report.xlsx"),
-        pdf=ContentFile(PDF, name="report.pdf"),
-    )
-    bulletin = Bulletin.objects.create(
-        year=2026, quarter=1, title="2026年第一季度通报", body="正文", created_by=city_officer
-    )
-    notification = Notification.objects.create(recipient=clerk, title="申请已受理")
-    return SimpleNamespace(
-        unit=unit_a,
-        supplier=supplier_org,
-        base=base,
-        product=product,
-        photo=photo,
-        certificate=certificate,
-        application=application,
-        document=document,
-        monitoring=monitoring,
-        record=record,
-        voucher=voucher,
-        outlet=outlet,
-        outlet_photo=outlet_photo,
-        inspection_photo=inspection_photo,
-        sales=sales,
-        run=run,
-        bulletin=bulletin,
-        notification=notification,
-    )
 
 
 def kwargs_for(name: str, w) -> dict:

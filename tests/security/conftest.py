@@ -1,0 +1,3 @@
+"""The security tests' shared fixtures."""
+
+from .world import world  # noqa: F401 (the fixture world, offered to the package)
