@@ -1,5 +1,6 @@
-"""Admin for budget units, the quota policy and targets, declarations, procurement records and
-their vouchers, and quarter submissions.
+"""Admin for budget units, the quota policy, its rules and targets, declarations, procurement
+records and their vouchers, quarter submissions and their returns, integrity flags and the 832
+platform's orders.
 
 Procurement records and vouchers run to 10^6 rows a year: their changelists skip the unfiltered
 total count and facet counts, and they never list a whole related table in a filter or widget.
@@ -26,11 +27,17 @@ from .models import (
     AnnualTarget,
     BudgetUnit,
     Declaration,
+    IntegrityFlag,
     MonthlyTotal,
+    OrderImport,
     OriginMonthlyTotal,
+    PlatformOrder,
     ProcurementRecord,
+    QuarterReturn,
     QuarterSubmission,
     QuotaPolicy,
+    QuotaRule,
+    ReturnComment,
     Voucher,
 )
 from .totals import counted, totals_after_region_change, totals_apply
@@ -249,11 +256,11 @@ class RunningTotalAdmin(admin.ModelAdmin):
 
 @admin.register(MonthlyTotal)
 class MonthlyTotalAdmin(RunningTotalAdmin):
-    list_display = ["month", "budget_unit", "channel", "amount", "records"]
-    list_filter = ["channel", ("budget_unit__region", CityDistrictListFilter)]
+    list_display = ["month", "budget_unit", "channel", "purpose", "amount", "records"]
+    list_filter = ["channel", "purpose", ("budget_unit__region", CityDistrictListFilter)]
     search_fields = ["budget_unit__name", "budget_unit__credit_code__exact"]
     list_select_related = ["budget_unit"]
-    ordering = ["-month", "budget_unit_id", "channel"]
+    ordering = ["-month", "budget_unit_id", "channel", "purpose"]
 
 
 @admin.register(OriginMonthlyTotal)
@@ -261,3 +268,63 @@ class OriginMonthlyTotalAdmin(RunningTotalAdmin):
     list_display = ["month", "district", "origin", "amount", "records"]
     search_fields = ["=district", "=origin"]
     ordering = ["-month", "district", "origin"]
+
+
+@admin.register(QuotaRule)
+class QuotaRuleAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "policy", "base", "ratio", "channels", "categories", "position"]
+    list_filter = ["base", "policy__year"]
+    search_fields = ["name"]
+    list_select_related = ["policy"]
+
+
+class ServiceWrittenAdmin(admin.ModelAdmin):
+    """Rows the portal's services write, each step with its actor and time (returns for
+    correction, integrity decisions, the 832 platform's orders): to look at only, so that no
+    change escapes the steps' rules and records."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(QuarterReturn)
+class QuarterReturnAdmin(ServiceWrittenAdmin):
+    list_display = ["submission", "number", "returned_by", "returned_at", "resubmitted_at"]
+    list_select_related = ["submission__budget_unit", "returned_by"]
+    search_fields = ["submission__budget_unit__name"]
+
+
+@admin.register(ReturnComment)
+class ReturnCommentAdmin(ServiceWrittenAdmin):
+    list_display = ["quarter_return", "record_label", "comment"]
+    list_select_related = ["quarter_return__submission__budget_unit"]
+
+
+@admin.register(IntegrityFlag)
+class IntegrityFlagAdmin(ServiceWrittenAdmin):
+    list_display = ["kind", "budget_unit", "record", "status", "found_at", "decided_by"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["budget_unit", "record", "decided_by"]
+    search_fields = ["budget_unit__name"]
+
+
+@admin.register(OrderImport)
+class OrderImportAdmin(ServiceWrittenAdmin):
+    list_display = ["original_name", "budget_unit", "uploaded_by", "uploaded_at", "orders"]
+    list_select_related = ["budget_unit", "uploaded_by"]
+
+
+@admin.register(PlatformOrder)
+class PlatformOrderAdmin(ServiceWrittenAdmin):
+    list_display = ["order_no", "ordered_at", "buyer_name", "supplier_name", "amount", "record"]
+    list_select_related = ["budget_unit", "record"]
+    search_fields = ["=order_no", "buyer_name"]

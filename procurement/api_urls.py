@@ -2,7 +2,7 @@ from django.urls import include, path
 
 from portal.api import Router
 
-from .api import views
+from .api import integrity, projection, reconciliation, returns, views
 
 router = Router()
 router.register("budget-units", views.BudgetUnitViewSet, basename="budget-unit")
@@ -14,5 +14,9 @@ urlpatterns = [
     path("procurement/quarters/reopen/", views.QuarterReopenView.as_view(), name="quarter-reopen"),
     path("procurement/imports/", views.ImportView.as_view(), name="procurement-import"),
     path("procurement/compliance/", views.ComplianceView.as_view(), name="compliance"),
+    *returns.urlpatterns,
+    *integrity.urlpatterns,
+    *reconciliation.urlpatterns,
+    *projection.urlpatterns,
     path("", include(router.urls)),
 ]

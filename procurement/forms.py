@@ -14,7 +14,7 @@ from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.errors import ApplicationError
-from portal.money import MONEY_MAX_DIGITS
+from portal.money import MONEY_MAX_DIGITS, ZERO
 from portal.periods import QUARTERS
 from products.selectors import product_for_user, supplier_for_user
 
@@ -261,13 +261,24 @@ class LedgerFilterForm(forms.Form):
 
 
 class DeclarationForm(forms.Form):
-    """A quarter's declared farm-products procurement total."""
+    """A quarter's declared totals: farm products (required), canteen food and union welfare
+    (left empty: none)."""
 
     year = forms.IntegerField(widget=forms.HiddenInput)
     quarter = forms.TypedChoiceField(
         widget=forms.HiddenInput, coerce=int, choices=[(q, q) for q in QUARTERS]
     )
     agri_total = YuanField(label=_("Farm-products procurement total (yuan)"))
+    canteen_total = YuanField(label=_("Canteen-food procurement total (yuan)"), required=False)
+    union_welfare_total = YuanField(
+        label=_("Union-welfare procurement total (yuan)"), required=False
+    )
+
+    BASES = ("agri_total", "canteen_total", "union_welfare_total")
+
+    def bases(self) -> dict:
+        """The three totals for ``declaration_set``; an empty optional one is zero."""
+        return {name: self.cleaned_data.get(name) or ZERO for name in self.BASES}
 
 
 def parse_year(value, default: int) -> int:

@@ -236,10 +236,14 @@ def declaration_set(
     year: int,
     quarter: int,
     agri_total: Decimal,
+    canteen_total: Decimal | None = None,
+    union_welfare_total: Decimal | None = None,
     as_of: datetime.date,
 ) -> DeclarationResult:
-    """Declare (or correct) the quarter's total farm-products procurement, the base the 30%
-    quota is a share of (Shenzhen: no less than 30% of the annual farm-products total).
+    """Declare (or correct) the quarter's totals: its farm-products procurement, the base the
+    30% quota is a share of (Shenzhen: no less than 30% of the annual farm-products total),
+    and the bases of the other quota rules (``procurement.quota``): its canteens' food and its
+    union's collective welfare. A base left out (None) keeps its declared value (0 at first).
     A submitted quarter's declaration is locked: the unit's lock makes a declaration made
     while the quarter is being submitted either land before the submission or be refused."""
     require_unit_role(actor, budget_unit, Role.UNIT_CLERK, Role.UNIT_APPROVER)
@@ -260,16 +264,27 @@ def declaration_set(
             )
             % {"quarter": quarter_label(period)}
         )
-    if agri_total is None or agri_total < 0:
-        raise ValidationError({"agri_total": _("The total may not be negative.")})
-    if agri_total > MAX_DECLARED_TOTAL:
-        raise ValidationError(
-            {"agri_total": _("The total is implausibly large; check the decimal point.")}
-        )
+    bases = {
+        "agri_total": agri_total,
+        "canteen_total": canteen_total,
+        "union_welfare_total": union_welfare_total,
+    }
+    errors = {}
+    for name, value in bases.items():
+        if value is None and name != "agri_total":
+            continue
+        if value is None or value < 0:
+            errors[name] = _("The total may not be negative.")
+        elif value > MAX_DECLARED_TOTAL:
+            errors[name] = _("The total is implausibly large; check the decimal point.")
+    if errors:
+        raise ValidationError(errors)
     declaration = Declaration.objects.filter(
         budget_unit=budget_unit, year=year, quarter=quarter
     ).first() or Declaration(budget_unit=budget_unit, year=year, quarter=quarter)
-    declaration.agri_total = agri_total
+    for name, value in bases.items():
+        if value is not None:
+            setattr(declaration, name, value)
     declaration.declared_by = actor
     stamp(declaration, actor=actor, reason=_("Declared"))
     declaration.save()
@@ -325,6 +340,11 @@ def quarter_submit(
     now = timezone.now()
     if submission is None:
         submission = QuarterSubmission(budget_unit=budget_unit, year=year, quarter=quarter)
+    elif submission.status == QuarterSubmission.Status.RETURNED:
+        # The resubmission closes the office's open round of correction.
+        submission.returns.filter(resubmitted_at__isnull=True).update(
+            resubmitted_by=actor, resubmitted_at=now
+        )
     submission.status = QuarterSubmission.Status.SUBMITTED
     submission.submitted_by = actor
     submission.submitted_at = now

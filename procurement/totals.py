@@ -1,4 +1,4 @@
-"""The running totals of the purchases: ``MonthlyTotal`` (unit × month × channel) and
+"""The running totals of the purchases: ``MonthlyTotal`` (unit × month × channel × purpose) and
 ``OriginMonthlyTotal`` (district × month × region of origin).
 
 Compliance and the dashboards add up a year of purchases for every unit; at a city's size (a
@@ -43,6 +43,7 @@ class Counted:
     supplier_id: int
     month: datetime.date
     channel: str
+    purpose: str
     amount: Decimal
 
     @classmethod
@@ -54,6 +55,7 @@ class Counted:
             supplier_id=record.supplier_id,
             month=record.purchased_on.replace(day=1),
             channel=record.channel,
+            purpose=record.purpose,
             amount=Decimal(record.amount),
         )
 
@@ -81,7 +83,7 @@ def totals_apply(*, removed: Iterable[Counted] = (), added: Iterable[Counted] = 
     for sign, contributions in ((-1, removed), (1, added)):
         for c in contributions:
             for table, key in (
-                (by_unit, (c.budget_unit_id, c.month, c.channel)),
+                (by_unit, (c.budget_unit_id, c.month, c.channel, c.purpose)),
                 (
                     by_origin,
                     (
@@ -93,7 +95,7 @@ def totals_apply(*, removed: Iterable[Counted] = (), added: Iterable[Counted] = 
             ):
                 table[key][0] += sign * c.amount
                 table[key][1] += sign
-    _upsert(MonthlyTotal, ("budget_unit_id", "month", "channel"), by_unit)
+    _upsert(MonthlyTotal, ("budget_unit_id", "month", "channel", "purpose"), by_unit)
     _upsert(OriginMonthlyTotal, ("district", "month", "origin"), by_origin)
 
 
@@ -158,9 +160,14 @@ def totals_rebuild() -> tuple[int, int]:
     _refill(
         MonthlyTotal,
         counted_records.annotate(m=TruncMonth("purchased_on"))
-        .values("budget_unit_id", "m", "channel")
+        .values("budget_unit_id", "m", "channel", "purpose")
         .annotate(total=Sum("amount"), n=Count("pk")),
-        {"budget_unit_id": "budget_unit_id", "month": "m", "channel": "channel"},
+        {
+            "budget_unit_id": "budget_unit_id",
+            "month": "m",
+            "channel": "channel",
+            "purpose": "purpose",
+        },
     )
     _refill(
         OriginMonthlyTotal,

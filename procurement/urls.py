@@ -2,7 +2,7 @@ from django.urls import path
 
 from portal.models import Role
 
-from .views import compliance, imports
+from .views import compliance, imports, integrity, projection, reconciliation, returns
 from .views import records as views
 
 app_name = "procurement"
@@ -35,3 +35,7 @@ urlpatterns = [
         name="quarter_reopen",
     ),
 ]
+urlpatterns += returns.urlpatterns
+urlpatterns += integrity.urlpatterns
+urlpatterns += reconciliation.urlpatterns
+urlpatterns += projection.urlpatterns

@@ -32,6 +32,7 @@ from rest_framework.response import Response
 from portal.models import ExitReason, Organisation, Region, Role
 from portal.periods import today
 from portal.permissions import HasRole
+from portal.serializers import RelatedId
 from products.models import Product
 
 from ..models import Outlet, OutletStatusChange
@@ -100,7 +101,7 @@ class OutletInputSerializer(serializers.Serializer):
     district = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())
     address = serializers.CharField(max_length=255)
     venue = serializers.CharField(required=False, default=Outlet.Venue.OTHER)
-    operator = serializers.PrimaryKeyRelatedField(
+    operator = RelatedId(
         queryset=Organisation.objects.all(), required=False, allow_null=True, default=None
     )
     opened_on = serializers.DateField(required=False, allow_null=True, default=None)
@@ -113,9 +114,7 @@ class OutletInputSerializer(serializers.Serializer):
     longitude = serializers.DecimalField(
         max_digits=9, decimal_places=6, required=False, allow_null=True, default=None
     )
-    products = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.all(), many=True, required=False
-    )
+    products = RelatedId(queryset=Product.objects.all(), many=True, required=False)
 
     def outlet_data(self) -> services.OutletData:
         data = self.validated_data

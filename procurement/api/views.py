@@ -113,8 +113,9 @@ class RecordViewSet(
 
 
 class DeclarationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
-    """Each quarter's declared farm-products total (the quota's base); POST sets or corrects
-    it and answers with a ``warning`` when logged assistance exceeds it."""
+    """Each quarter's declared totals (the quota rules' bases: farm products, canteen food,
+    union welfare); POST sets or corrects them and answers with a ``warning`` when logged
+    assistance exceeds the farm-products total."""
 
     serializer_class = s.DeclarationSerializer
     filterset_fields = ["budget_unit", "year", "quarter"]
@@ -132,6 +133,8 @@ class DeclarationViewSet(mixins.ListModelMixin, mixins.CreateModelMixin, viewset
             year=values["year"],
             quarter=values["quarter"],
             agri_total=values["agri_total"],
+            canteen_total=values.get("canteen_total"),
+            union_welfare_total=values.get("union_welfare_total"),
             as_of=today(),
         )
         result.declaration.warning = result.warning

@@ -33,6 +33,9 @@ from ..forms import (
 )
 from ..ledger import LedgerFilters, ledger_page, ledger_supplier_options, ledger_totals
 from ..models import ProcurementRecord, QuarterSubmission
+from ..projection import projection_for_unit
+from ..quota import rule_statuses_for_unit
+from ..returns import returns_by_quarter
 from ..selectors import (
     compliance_rows,
     declaration_for_user,
@@ -324,7 +327,7 @@ def quarters(request: HttpRequest) -> HttpResponse:
                 budget_unit=unit,
                 year=year,
                 quarter=bound_quarter,
-                agri_total=bound.cleaned_data["agri_total"],
+                **bound.bases(),
                 as_of=as_of,
             )
             if result is not None:
@@ -365,7 +368,10 @@ def quarters(request: HttpRequest) -> HttpResponse:
                 initial={
                     "year": year,
                     "quarter": q,
-                    "agri_total": declaration.agri_total if declaration else None,
+                    **{
+                        name: getattr(declaration, name) if declaration else None
+                        for name in DeclarationForm.BASES
+                    },
                 },
             )
         else:
@@ -384,6 +390,9 @@ def quarters(request: HttpRequest) -> HttpResponse:
             }
         )
 
+    returns = returns_by_quarter(user=user, budget_unit=unit, year=year)
+    for row in rows:
+        row["returns"] = returns.get(row["period"].quarter, [])
     row = next(iter(compliance_rows(user=user, year=year)), None)
     policy = quota_policy_for_user(user).filter(year=year).first()
     pace = months_left = None
@@ -406,6 +415,8 @@ def quarters(request: HttpRequest) -> HttpResponse:
             "pace": pace,
             "months_left": months_left,
             "is_approver": is_approver,
+            "rule_statuses": rule_statuses_for_unit(user=user, budget_unit=unit, year=year),
+            "projection": projection_for_unit(user=user, budget_unit=unit, year=year, as_of=as_of),
         },
     )
 

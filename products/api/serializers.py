@@ -3,6 +3,8 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from portal.serializers import RelatedId
+
 from ..models import (
     ApplicationDocument,
     Certificate,
@@ -45,13 +47,9 @@ class ApplicationSerializer(serializers.ModelSerializer):
 
 
 class ApplicationInputSerializer(serializers.Serializer):
-    scheme = serializers.PrimaryKeyRelatedField(queryset=CertificationScheme.objects.all())
-    product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.all(), required=False, allow_null=True
-    )
-    base = serializers.PrimaryKeyRelatedField(
-        queryset=SupplierBase.objects.all(), required=False, allow_null=True
-    )
+    scheme = RelatedId(queryset=CertificationScheme.objects.all())
+    product = RelatedId(queryset=Product.objects.all(), required=False, allow_null=True)
+    base = RelatedId(queryset=SupplierBase.objects.all(), required=False, allow_null=True)
     standard_claimed = serializers.CharField(max_length=128, required=False, allow_blank=True)
     poverty_link = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     households = serializers.IntegerField(min_value=0, max_value=10_000_000, required=False)

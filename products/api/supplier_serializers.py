@@ -6,6 +6,7 @@ from rest_framework import serializers
 
 from portal.models import Region
 from portal.money import MONEY_MAX_DIGITS
+from portal.serializers import RelatedId
 
 from ..models import Product, ProductCategory, Supplier, SupplierBase
 from ..selectors import held_schemes
@@ -131,7 +132,7 @@ class ProductInputSerializer(serializers.Serializer):
     )
     name = serializers.CharField(max_length=128)
     category = serializers.ChoiceField(choices=ProductCategory.choices)
-    base = serializers.PrimaryKeyRelatedField(
+    base = RelatedId(
         queryset=SupplierBase.objects.all(), required=False, allow_null=True, default=None
     )
     region = serializers.SlugRelatedField(slug_field="code", queryset=Region.objects.all())

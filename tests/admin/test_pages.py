@@ -50,13 +50,24 @@ def test_every_project_model_is_registered():
 @pytest.mark.django_db
 @pytest.mark.parametrize("model", PROJECT_MODELS, ids=lambda model: model._meta.label_lower)
 def test_changelist_and_add_page_open(admin_client, model):
-    from procurement.models import MonthlyTotal, OriginMonthlyTotal
+    from procurement import models as p
     from products.models import ApplicationEvent, ExitAction
 
     assert admin_client.get(admin_url(model, "changelist")).status_code == 200
-    # An application's steps, the office's exit actions and the running totals are written by
-    # the services only, never by hand.
-    by_services = (ApplicationEvent, ExitAction, MonthlyTotal, OriginMonthlyTotal)
+    # An application's steps, the office's exit actions, the running totals, the returns for
+    # correction, the integrity flags and the 832 orders are written by the services only,
+    # never by hand.
+    by_services = (
+        ApplicationEvent,
+        ExitAction,
+        p.MonthlyTotal,
+        p.OriginMonthlyTotal,
+        p.QuarterReturn,
+        p.ReturnComment,
+        p.IntegrityFlag,
+        p.OrderImport,
+        p.PlatformOrder,
+    )
     expected = 403 if model in by_services else 200
     assert admin_client.get(admin_url(model, "add")).status_code == expected
 

@@ -57,7 +57,7 @@ def snapshot():
     return (
         sorted(
             MonthlyTotal.objects.exclude(records=0, amount=0).values_list(
-                "budget_unit_id", "month", "channel", "amount", "records"
+                "budget_unit_id", "month", "channel", "purpose", "amount", "records"
             )
         ),
         sorted(
@@ -90,18 +90,26 @@ def test_applied_differences_equal_a_rebuild(unit_a, unit_b, supplier_org, suppl
             (unit_b, supplier_org_2, 2, "55.55", "outlet"),
         ]
     ]
-    # a correction: the second moves to March and changes amount; the last is rejected
+    # a correction: the second moves to March, changes amount and purpose; the last is rejected
     before = counted(records[1:2] + records[3:])
     records[1].purchased_on, records[1].amount = datetime.date(2026, 3, 1), Decimal("7.00")
+    records[1].purpose = "union_welfare"
     records[3].status = REJECTED
     for record in records:
         record.save()
     totals_apply(removed=before, added=counted(records[1:2] + records[3:]))
     applied = snapshot()
     assert applied[0] == [
-        (unit_a.pk, datetime.date(2026, 1, 1), "platform_832", Decimal("100.10"), 1),
-        (unit_a.pk, datetime.date(2026, 2, 1), "outlet", Decimal("3280.00"), 1),
-        (unit_a.pk, datetime.date(2026, 3, 1), "platform_832", Decimal("7.00"), 1),
+        (unit_a.pk, datetime.date(2026, 1, 1), "platform_832", "canteen", Decimal("100.10"), 1),
+        (unit_a.pk, datetime.date(2026, 2, 1), "outlet", "canteen", Decimal("3280.00"), 1),
+        (
+            unit_a.pk,
+            datetime.date(2026, 3, 1),
+            "platform_832",
+            "union_welfare",
+            Decimal("7.00"),
+            1,
+        ),
     ]
     totals_rebuild()
     assert snapshot() == applied
@@ -405,7 +413,9 @@ def test_a_stewards_change_and_deletion_in_the_admin_move_the_totals(
     assert snapshot() == ([], [])  # rejected: it no longer counts
     data["status"] = RECORDED
     admin_client.post(f"/admin/procurement/procurementrecord/{record.pk}/change/", data)
-    assert snapshot()[0] == [(unit_a.pk, datetime.date(2026, 2, 1), "outlet", Decimal("250.00"), 1)]
+    assert snapshot()[0] == [
+        (unit_a.pk, datetime.date(2026, 2, 1), "outlet", "canteen", Decimal("250.00"), 1)
+    ]
     assert_exact()
     response = admin_client.post(
         f"/admin/procurement/procurementrecord/{record.pk}/delete/", {"post": "yes"}

@@ -1,5 +1,5 @@
-"""Budget units, the quota policy, declarations of the quota base, procurement records,
-their vouchers and the quarterly submissions that lock them."""
+"""Budget units, the quota policy, declarations of the quota bases, procurement records,
+their vouchers, the quarterly submissions that lock them and the running totals."""
 
 from decimal import Decimal
 
@@ -132,8 +132,10 @@ class AnnualTarget(models.Model):
 
 
 class Declaration(models.Model):
-    """A unit's declared total farm-products procurement (农副产品采购总额) for a quarter:
-    the base the quota is a share of."""
+    """A unit's declared totals for a quarter, the bases the quota rules are shares of: its
+    farm-products procurement (农副产品采购总额, the city's main rule), the food its canteens
+    bought (食堂食材采购额, the national 832 rule) and its trade union's collective-welfare
+    spending (工会福利采购额, Guangzhou's special-outlet rule)."""
 
     budget_unit = models.ForeignKey(
         BudgetUnit,
@@ -144,6 +146,10 @@ class Declaration(models.Model):
     year = models.PositiveSmallIntegerField(_("year"))
     quarter = models.PositiveSmallIntegerField(_("quarter"))
     agri_total = MoneyField(_("farm-products procurement total (yuan)"))
+    canteen_total = MoneyField(_("canteen-food procurement total (yuan)"), default=Decimal("0"))
+    union_welfare_total = MoneyField(
+        _("union-welfare procurement total (yuan)"), default=Decimal("0")
+    )
     declared_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("declared by"),
@@ -168,6 +174,10 @@ class Declaration(models.Model):
             models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="declaration_year_plausible"),
             models.CheckConstraint(
                 condition=Q(agri_total__gte=0), name="declaration_total_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(canteen_total__gte=0, union_welfare_total__gte=0),
+                name="declaration_bases_not_negative",
             ),
         ]
         indexes = [models.Index(fields=["year", "budget_unit"])]
@@ -235,6 +245,11 @@ class ProcurementRecord(models.Model):
     invoice_no = models.CharField(_("invoice number"), max_length=64, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.RECORDED
+    )
+    rejection_reason = models.TextField(
+        _("reason for rejection"),
+        blank=True,
+        help_text=_("Why an office rejected the purchase; the unit sees it."),
     )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -349,11 +364,13 @@ class Voucher(models.Model):
 
 class QuarterSubmission(models.Model):
     """A unit's submission of a quarter to the coordination office; it locks the quarter's
-    records and declaration until an office reopens it."""
+    records and declaration until an office reopens it or returns it for correction (退回,
+    each round a ``QuarterReturn``)."""
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("Submitted")
         REOPENED = "reopened", _("Reopened")
+        RETURNED = "returned", _("Returned for correction")
 
     budget_unit = models.ForeignKey(
         BudgetUnit,
@@ -399,7 +416,8 @@ class QuarterSubmission(models.Model):
             models.CheckConstraint(condition=QUARTER_RANGE, name="submission_quarter_1_4"),
             models.CheckConstraint(condition=PLAUSIBLE_YEAR, name="submission_year_plausible"),
             models.CheckConstraint(
-                condition=Q(status__in=["submitted", "reopened"]), name="submission_status_known"
+                condition=Q(status__in=["submitted", "reopened", "returned"]),
+                name="submission_status_known",
             ),
         ]
 
@@ -408,7 +426,8 @@ class QuarterSubmission(models.Model):
 
 
 class MonthlyTotal(models.Model):
-    """The counted purchases (rejected aside) of one unit in one month through one channel:
+    """The counted purchases (rejected aside) of one unit in one month through one channel
+    for one purpose (the quota rules count by both):
     the sum the compliance figures and the dashboards read instead of the purchases
     themselves. Kept by ``procurement.totals`` in the transaction of every write to a purchase,
     so it is never stale after a commit; ``procurement.totals.totals_rebuild`` recomputes it."""
@@ -422,6 +441,7 @@ class MonthlyTotal(models.Model):
     )
     month = models.DateField(_("month"), help_text=_("The month's first day."))
     channel = models.CharField(_("channel"), max_length=20)
+    purpose = models.CharField(_("purpose"), max_length=16)
     amount = MoneyField(_("amount (yuan)"), default=Decimal("0"))
     records = models.IntegerField(_("purchases"), default=0)
 
@@ -430,7 +450,8 @@ class MonthlyTotal(models.Model):
         verbose_name_plural = _("monthly totals of the units")
         constraints = [
             models.UniqueConstraint(
-                fields=["budget_unit", "month", "channel"], name="monthly_total_unique"
+                fields=["budget_unit", "month", "channel", "purpose"],
+                name="monthly_total_unique",
             ),
         ]
         indexes = [
@@ -442,7 +463,10 @@ class MonthlyTotal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.budget_unit_id} {self.month:%Y-%m} {self.channel}: ¥{self.amount}"
+        return (
+            f"{self.budget_unit_id} {self.month:%Y-%m} {self.channel}/{self.purpose}: "
+            f"¥{self.amount}"
+        )
 
 
 class OriginMonthlyTotal(models.Model):

@@ -1,0 +1,3 @@
+"""Placeholder: filled by the projection slice."""
+
+urlpatterns: list = []

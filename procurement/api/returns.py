@@ -1,0 +1,3 @@
+"""Placeholder: filled by the returns slice."""
+
+urlpatterns: list = []

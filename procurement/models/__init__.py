@@ -1,0 +1,43 @@
+"""The procurement app's tables, one module per subject; Django finds them all here."""
+
+from .core import (
+    PLAUSIBLE_YEAR,
+    QUARTER_RANGE,
+    AnnualTarget,
+    BudgetUnit,
+    Channel,
+    Declaration,
+    MonthlyTotal,
+    OriginMonthlyTotal,
+    ProcurementRecord,
+    Purpose,
+    QuarterSubmission,
+    QuotaPolicy,
+    Voucher,
+)
+from .integrity import IntegrityFlag
+from .quota import QuotaRule
+from .reconciliation import OrderImport, PlatformOrder
+from .returns import QuarterReturn, ReturnComment
+
+__all__ = [
+    "PLAUSIBLE_YEAR",
+    "QUARTER_RANGE",
+    "AnnualTarget",
+    "BudgetUnit",
+    "Channel",
+    "Declaration",
+    "IntegrityFlag",
+    "MonthlyTotal",
+    "OrderImport",
+    "OriginMonthlyTotal",
+    "PlatformOrder",
+    "ProcurementRecord",
+    "Purpose",
+    "QuarterReturn",
+    "QuarterSubmission",
+    "QuotaPolicy",
+    "QuotaRule",
+    "ReturnComment",
+    "Voucher",
+]

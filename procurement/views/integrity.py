@@ -1,0 +1,3 @@
+"""Placeholder: filled by the integrity slice."""
+
+urlpatterns: list = []

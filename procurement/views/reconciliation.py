@@ -1,0 +1,3 @@
+"""Placeholder: filled by the reconciliation slice."""
+
+urlpatterns: list = []
