@@ -5,7 +5,7 @@ the city office every unit; suppliers and reviewers read no unit's procurement.
 """
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.db.models import OuterRef, QuerySet, Subquery, Sum, Value
@@ -27,6 +27,7 @@ from .models import (
     QuotaPolicy,
     Voucher,
 )
+from .quota import DEFAULT_QUOTA_RATIO, SHARE_PLACES, RuleStatus, rule_book, statuses_by_unit
 
 
 def _scope_by_unit(qs: QuerySet, user, *, unit_field: str) -> QuerySet:
@@ -106,12 +107,6 @@ def annual_target_for_user(user) -> QuerySet[AnnualTarget]:
     return qs.none()
 
 
-# Shenzhen's rule when a year has no policy of its own: no less than 30% of the year's
-# farm-products procurement.
-DEFAULT_QUOTA_RATIO = Decimal("0.300")
-SHARE_PLACES = Decimal("0.0001")
-
-
 def required_share(year: int) -> Decimal:
     ratio = QuotaPolicy.objects.filter(year=year).values_list("ratio", flat=True).first()
     return ratio if ratio is not None else DEFAULT_QUOTA_RATIO
@@ -119,7 +114,9 @@ def required_share(year: int) -> Decimal:
 
 @dataclass(frozen=True)
 class ComplianceRow:
-    """One unit's line of api.md's quota formula for a year."""
+    """One unit's line of api.md's quota formula for a year (the main rule and the floor), with
+    the status of every rule of the year in ``rules`` (``procurement.quota``) when the caller
+    asked for them."""
 
     budget_unit: int
     name: str
@@ -133,6 +130,9 @@ class ComplianceRow:
     last_year_total: Decimal
     meets_share: bool
     meets_growth: bool
+    # Left out of comparisons: two rows are equal when api.md's figures are (the reports build
+    # rows without the further rules and are checked against compliance_rows).
+    rules: tuple[RuleStatus, ...] = field(default=(), compare=False)
 
 
 def assistance_records(first: datetime.date, last: datetime.date) -> QuerySet:
@@ -232,7 +232,9 @@ class CompliancePages:
         return list(with_compliance_totals(self.scope.filter(pk__in=page), year=self.year))
 
 
-def compliance_row(unit: BudgetUnit, ratio: Decimal) -> ComplianceRow:
+def compliance_row(
+    unit: BudgetUnit, ratio: Decimal, *, rules: tuple[RuleStatus, ...] = ()
+) -> ComplianceRow:
     """api.md: share = assistance/agri (null when agri is 0); shortfall = max(0, required ×
     agri − assistance); meets_share = share ≥ required; meets_growth = assistance ≥ last year."""
     agri, assistance = unit.agri_total, unit.assistance_total
@@ -251,15 +253,24 @@ def compliance_row(unit: BudgetUnit, ratio: Decimal) -> ComplianceRow:
         last_year_total=unit.last_year_total,
         meets_share=share is not None and assistance >= ratio * agri,
         meets_growth=assistance >= unit.last_year_total,
+        rules=rules,
     )
 
 
+def compliance_rows_with_rules(units, *, year: int, through: int = 4) -> list[ComplianceRow]:
+    """The rows of ``units`` (annotated by ``with_compliance_totals`` for ``year`` to quarter
+    ``through``), each with every rule of the year: the policy and its rules in one query, and
+    two more for the whole list when the year has further rules (``procurement.quota``)."""
+    units = list(units)
+    book = rule_book(year)
+    statuses = statuses_by_unit(units, book=book, through=through)
+    return [compliance_row(unit, book.ratio, rules=statuses[unit.pk]) for unit in units]
+
+
 def compliance_rows(*, user, year: int, district: str | None = None) -> list[ComplianceRow]:
-    ratio = required_share(year)
-    return [
-        compliance_row(unit, ratio)
-        for unit in compliance_units(user=user, year=year, district=district)
-    ]
+    return compliance_rows_with_rules(
+        compliance_units(user=user, year=year, district=district), year=year
+    )
 
 
 def record_history(record: ProcurementRecord) -> list[HistoryEntry]:

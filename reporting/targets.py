@@ -34,7 +34,7 @@ from portal.notifications import notify
 from portal.roles import actor_of
 from portal.selectors import city_districts
 from procurement.models import AnnualTarget, QuotaPolicy
-from procurement.selectors import DEFAULT_QUOTA_RATIO
+from procurement.quota import Rule, rule_book
 
 User = get_user_model()
 
@@ -340,6 +340,8 @@ class PolicyView:
     growth_required: bool
     note: str
     is_default: bool
+    # The policy's further rules (``procurement.quota``), set on their own pages.
+    rules: tuple[Rule, ...] = ()
 
     @property
     def percent(self) -> Decimal:
@@ -348,18 +350,15 @@ class PolicyView:
 
 
 def quota_policy_of(year: int) -> PolicyView:
-    """The policy that applies in ``year``, in one query."""
-    policy = QuotaPolicy.objects.filter(year=year).first()
-    if policy is None:
-        return PolicyView(
-            year=year, ratio=DEFAULT_QUOTA_RATIO, growth_required=True, note="", is_default=True
-        )
+    """The policy that applies in ``year`` with its further rules, in one query."""
+    book = rule_book(year)
     return PolicyView(
         year=year,
-        ratio=policy.ratio,
-        growth_required=policy.growth_required,
-        note=policy.note,
-        is_default=False,
+        ratio=book.ratio,
+        growth_required=book.growth_required,
+        note=book.note,
+        is_default=book.is_default,
+        rules=book.extra,
     )
 
 

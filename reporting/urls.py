@@ -1,4 +1,4 @@
-from .views import bulletins, dashboard, home, reports
+from .views import bulletins, dashboard, home, quota_rules, reports
 
 app_name = "reporting"
 
@@ -7,4 +7,5 @@ urlpatterns = [
     *dashboard.urlpatterns,
     *reports.urlpatterns,
     *bulletins.urlpatterns,
+    *quota_rules.urlpatterns,
 ]

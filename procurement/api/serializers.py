@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from portal.money import MONEY_MAX_DIGITS
+from portal.serializers import RelatedId
 from products.models import Product, Supplier
 
 from ..models import BudgetUnit, Channel, Declaration, ProcurementRecord, Purpose
@@ -37,6 +38,7 @@ class RecordSerializer(serializers.ModelSerializer):
             "purpose",
             "invoice_no",
             "status",
+            "rejection_reason",
         ]
         read_only_fields = fields
 
@@ -44,16 +46,14 @@ class RecordSerializer(serializers.ModelSerializer):
 class RecordInputSerializer(serializers.Serializer):
     """Input of a purchase; the rules themselves are the service's (procurement.rules)."""
 
-    budget_unit = serializers.PrimaryKeyRelatedField(
+    budget_unit = RelatedId(
         queryset=BudgetUnit.objects.all(),
         required=False,
         help_text="Defaults to the clerk's own unit.",
     )
     purchased_on = serializers.DateField()
-    supplier = serializers.PrimaryKeyRelatedField(queryset=Supplier.objects.all())
-    product = serializers.PrimaryKeyRelatedField(
-        queryset=Product.objects.all(), required=False, allow_null=True
-    )
+    supplier = RelatedId(queryset=Supplier.objects.all())
+    product = RelatedId(queryset=Product.objects.all(), required=False, allow_null=True)
     amount = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
     quantity = serializers.DecimalField(
         max_digits=14, decimal_places=3, required=False, allow_null=True
@@ -75,6 +75,7 @@ class RecordInputSerializer(serializers.Serializer):
 
 
 class DeclarationSerializer(serializers.ModelSerializer):
+    budget_unit = RelatedId(queryset=BudgetUnit.objects.all())
     warning = serializers.SerializerMethodField()
 
     class Meta:
@@ -102,7 +103,7 @@ class DeclarationSerializer(serializers.ModelSerializer):
 
 
 class QuarterSerializer(serializers.Serializer):
-    budget_unit = serializers.PrimaryKeyRelatedField(queryset=BudgetUnit.objects.all())
+    budget_unit = RelatedId(queryset=BudgetUnit.objects.all())
     year = serializers.IntegerField(min_value=2000, max_value=2100)
     quarter = serializers.IntegerField(min_value=1, max_value=4)
 
@@ -121,6 +122,34 @@ class SubmissionSerializer(serializers.Serializer):
     reopen_reason = serializers.CharField()
 
 
+class RuleStatusSerializer(serializers.Serializer):
+    """One quota rule for one unit (``procurement.quota.RuleStatus``): ``code`` "main" (the
+    main rule, the same figures as the row's api.md fields), "growth" (the year-on-year floor:
+    ``base_total`` is last year's amount) or "rule-<id>" (a further rule of the year's policy).
+    ``applies`` false: the unit's category is not one the rule names (``required_amount``,
+    ``shortfall`` and ``meets`` null). A further rule with no base declared has ``share`` and
+    ``meets`` null and nothing required; the main rule keeps api.md's ``meets_share``."""
+
+    code = serializers.CharField()
+    name = serializers.CharField()
+    kind = serializers.ChoiceField(choices=["share", "growth"])
+    base = serializers.ChoiceField(choices=["agri", "canteen", "union_welfare"], allow_null=True)
+    ratio = serializers.DecimalField(max_digits=4, decimal_places=3, allow_null=True)
+    channels = serializers.ListField(child=serializers.CharField())
+    categories = serializers.ListField(child=serializers.CharField())
+    applies = serializers.BooleanField()
+    base_total = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+    counted_total = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
+    share = serializers.DecimalField(max_digits=8, decimal_places=4, allow_null=True)
+    required_amount = serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=2, allow_null=True
+    )
+    shortfall = serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=2, allow_null=True
+    )
+    meets = serializers.BooleanField(allow_null=True)
+
+
 class ComplianceSerializer(serializers.Serializer):
     budget_unit = serializers.IntegerField()
     name = serializers.CharField()
@@ -133,3 +162,4 @@ class ComplianceSerializer(serializers.Serializer):
     last_year_total = serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=2)
     meets_share = serializers.BooleanField()
     meets_growth = serializers.BooleanField()
+    rules = RuleStatusSerializer(many=True)

@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from portal.periods import today
 from portal.roles import actor_of
+from portal.serializers import RelatedId
 
 from .. import services
 from ..imports import procurement_import
@@ -20,11 +21,10 @@ from ..rules import RecordData
 from ..selectors import (
     CompliancePages,
     budget_unit_for_user,
-    compliance_row,
+    compliance_rows_with_rules,
     declaration_for_user,
     own_budget_unit,
     record_for_user,
-    required_share,
 )
 from . import serializers as s
 from .filters import BudgetUnitFilter, RecordFilter
@@ -173,9 +173,7 @@ class QuarterReopenView(GenericAPIView):
 
 class ImportInput(serializers.Serializer):
     file = serializers.FileField()
-    budget_unit = serializers.PrimaryKeyRelatedField(
-        queryset=BudgetUnit.objects.all(), required=False
-    )
+    budget_unit = RelatedId(queryset=BudgetUnit.objects.all(), required=False)
 
 
 class ImportView(GenericAPIView):
@@ -228,7 +226,8 @@ class CompliancePagination(PageNumberPagination):
 
 
 class ComplianceView(GenericAPIView):
-    """One row per visible unit of api.md's quota formula for ``?year=``."""
+    """One row per visible unit of api.md's quota formula for ``?year=``, with the status of
+    every rule of the year in ``rules``."""
 
     serializer_class = s.ComplianceSerializer
     pagination_class = CompliancePagination
@@ -249,6 +248,5 @@ class ComplianceView(GenericAPIView):
             user=request.user, year=year, district=query.validated_data.get("district")
         )
         page = self.paginate_queryset(units)
-        ratio = required_share(year)
-        rows = [compliance_row(unit, ratio) for unit in page]
+        rows = compliance_rows_with_rules(page, year=year)
         return self.get_paginated_response(s.ComplianceSerializer(rows, many=True).data)

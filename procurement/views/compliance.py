@@ -8,7 +8,6 @@ are computed by the database, so the page costs the same few queries for 3 units
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -32,28 +31,24 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from portal.excel import safe_row
 from portal.money import ZERO, MoneyField
 from portal.periods import Quarter, today
 from portal.permissions import role_required
 from portal.roles import actor_of
 from portal.selectors import city_districts
 
-from ..exports import XLSX, YUAN_FORMAT
+from ..compliance_workbook import compliance_workbook
+from ..exports import XLSX
 from ..forms import call_service
 from ..models import BudgetUnit, QuarterSubmission
+from ..quota import RuleBook, further_statuses, rule_book, statuses_by_unit
+from ..quota_filter import below_any_rule
 from ..rules import quarter_label
 from ..selectors import (
-    ComplianceRow,
     budget_unit_for_user,
     compliance_row,
     compliance_units,
-    quota_policy_for_user,
-    required_share,
     submission_for_user,
 )
 from ..services import quarter_reopen
@@ -62,13 +57,13 @@ from .common import CITY, DISTRICT, READERS
 PAGE_SIZE = 50
 YEARS_BACK = 5
 SUBMITTED = QuarterSubmission.Status.SUBMITTED
-SHARE_FORMAT = "0.0%"
 
-STATUS_ALL, STATUS_BELOW_QUOTA, STATUS_BELOW_LAST_YEAR, STATUS_MET = (
+STATUS_ALL, STATUS_BELOW_QUOTA, STATUS_BELOW_LAST_YEAR, STATUS_MET, STATUS_BELOW_ANY = (
     "",
     "below_quota",
     "below_last_year",
     "met",
+    "below_any_rule",
 )
 
 # ?sort= key -> the annotation it orders by (see _annotated).
@@ -96,6 +91,7 @@ class ComplianceFilterForm(forms.Form):
             (STATUS_BELOW_QUOTA, gettext_lazy("Below the quota")),
             (STATUS_BELOW_LAST_YEAR, gettext_lazy("Below last year")),
             (STATUS_MET, gettext_lazy("Quota met")),
+            (STATUS_BELOW_ANY, gettext_lazy("Below any rule")),
         ],
     )
     q = forms.CharField(
@@ -150,10 +146,10 @@ def _read_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, Filters]:
     )
 
 
-def _annotated(user, filters: Filters, ratio: Decimal) -> QuerySet[BudgetUnit]:
+def _annotated(user, filters: Filters, book: RuleBook) -> QuerySet[BudgetUnit]:
     """The visible units of the year, filtered and ordered as the page shows them."""
     units = compliance_units(user=user, year=filters.year, district=filters.district or None)
-    required = Value(ratio, output_field=DecimalField(max_digits=4, decimal_places=3))
+    required = Value(book.ratio, output_field=DecimalField(max_digits=4, decimal_places=3))
     zero = Value(ZERO, output_field=MoneyField())
     units = units.annotate(
         required_amount=F("agri_total") * required,
@@ -177,6 +173,8 @@ def _annotated(user, filters: Filters, ratio: Decimal) -> QuerySet[BudgetUnit]:
         units = units.filter(below_last_year)
     elif filters.status == STATUS_MET:
         units = units.exclude(below_quota)
+    elif filters.status == STATUS_BELOW_ANY:
+        units = below_any_rule(units, book=book)
     if filters.sort:
         key = SORTS[filters.sort.removeprefix("-")]
         expression = (
@@ -221,19 +219,15 @@ def _sort_links(request: HttpRequest, current: str) -> dict[str, dict]:
     return links
 
 
-def _growth_required(user, year: int) -> bool:
-    policy = quota_policy_for_user(user).filter(year=year).first()
-    return policy.growth_required if policy is not None else True
-
-
 @role_required(*READERS)
 @require_GET
 def compliance_page(request: HttpRequest) -> HttpResponse:
     user = request.user
     actor = actor_of(user)
     form, filters = _read_filters(request)
-    ratio = required_share(filters.year)
-    units = _annotated(user, filters, ratio)
+    book = rule_book(filters.year)
+    ratio = book.ratio
+    units = _annotated(user, filters, book)
     totals = _totals(units, ratio)
     paginator = Paginator(units, PAGE_SIZE)
     paginator.count = totals["count"]  # known from the totals: spare the COUNT query
@@ -248,13 +242,16 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             .order_by("quarter")
         ):
             submitted.setdefault(submission.budget_unit_id, []).append(submission)
+    statuses = statuses_by_unit(page_units, book=book)
     rows = [
         {
             "unit": unit,
-            "row": compliance_row(unit, ratio),
+            "row": row,
+            "extra_rules": further_statuses(row.rules),
             "submissions": submitted.get(unit.pk, []),
         }
         for unit in page_units
+        for row in [compliance_row(unit, ratio, rules=statuses[unit.pk])]
     ]
     filtered = any(
         value for key, value in request.GET.items() if key not in ("page", "sort", "year")
@@ -267,7 +264,8 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             "chosen": filters,
             "year": filters.year,
             "ratio": ratio,
-            "growth_required": _growth_required(user, filters.year),
+            "growth_required": book.growth_required,
+            "book": book,
             "totals": totals,
             "page": page,
             "rows": rows,
@@ -283,79 +281,16 @@ def _title(filters: Filters) -> str:
     return f"{filters.district_name}{title}" if filters.district_name else title
 
 
-EXPORT_HEADERS = [
-    ("预算单位", 36),
-    ("所属区", 12),
-    ("单位类别", 18),
-    ("农副产品采购总额(元)", 20),
-    ("帮扶产品采购额(元)", 20),
-    ("帮扶采购占比", 14),
-    ("要求比例", 12),
-    ("差额(元)", 18),
-    ("上年帮扶采购额(元)", 20),
-    ("是否达标", 10),
-    ("是否不低于上年", 14),
-]
-
-
-def compliance_workbook(units: QuerySet[BudgetUnit], ratio: Decimal, title: str):
-    """The rows as an .xlsx in a temporary file, written row by row (write-only mode)."""
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet("采购比例完成情况")
-    for index, (_header, width) in enumerate(EXPORT_HEADERS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A3"
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = Font(bold=True, size=14)
-    sheet.append([heading])
-    header_cells = []
-    for header, _width in EXPORT_HEADERS:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
-    categories = dict(BudgetUnit.Category.choices)
-
-    def number(value, number_format):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = number_format
-        return cell
-
-    for unit in units.iterator(chunk_size=2000):
-        row: ComplianceRow = compliance_row(unit, ratio)
-        sheet.append(
-            safe_row(
-                [
-                    row.name,
-                    unit.region.name if unit.region else "",
-                    str(categories.get(row.category, row.category)),
-                    number(row.agri_total, YUAN_FORMAT),
-                    number(row.assistance_total, YUAN_FORMAT),
-                    number(row.share, SHARE_FORMAT),
-                    number(row.required_share, SHARE_FORMAT),
-                    number(row.shortfall, YUAN_FORMAT),
-                    number(row.last_year_total, YUAN_FORMAT),
-                    "是" if row.meets_share else "否",
-                    "是" if row.meets_growth else "否",
-                ]
-            )
-        )
-    handle = tempfile.TemporaryFile()  # noqa: SIM115 - the FileResponse closes it
-    book.save(handle)
-    handle.seek(0)
-    return handle
-
-
 @role_required(*READERS)
 @require_GET
 def compliance_export(request: HttpRequest) -> FileResponse:
     """Exactly the units the page's filters select, in the page's order, all pages."""
     _form, filters = _read_filters(request)
-    ratio = required_share(filters.year)
-    units = _annotated(request.user, filters, ratio)
+    book = rule_book(filters.year)
+    units = _annotated(request.user, filters, book)
     title = _title(filters)
     return FileResponse(
-        compliance_workbook(units, ratio, title),
+        compliance_workbook(units, book, title),
         as_attachment=True,
         filename=f"{title}-{today().isoformat()}.xlsx",
         content_type=XLSX,

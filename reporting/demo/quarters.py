@@ -25,6 +25,7 @@ from procurement.models import (
     ProcurementRecord,
     QuarterSubmission,
     QuotaPolicy,
+    QuotaRule,
 )
 
 from .context import PERIOD_START, SeedContext, upsert
@@ -32,6 +33,34 @@ from .purchases import open_quarter_of_unit_a
 
 # Shenzhen's rule: no less than 30% of a budget unit's farm-products procurement.
 QUOTA_RATIO = Decimal("0.300")
+# The further rules of every year (procurement.quota): the national rule for canteens (832平台
+# 采购食堂食材不低于10%) and Guangzhou's for trade unions' welfare money in the special outlets.
+# (name, base, ratio, channels, categories, note)
+QUOTA_RULES = (
+    (
+        "832平台采购食堂食材不低于10%",
+        QuotaRule.Base.CANTEEN,
+        Decimal("0.100"),
+        ["platform_832"],
+        ["agency", "institution", "school", "hospital"],
+        "各级预算单位食堂采购脱贫地区农副产品，通过832平台采购的比例不低于食堂食材采购总额的10%。",
+    ),
+    (
+        "工会福利50%用于消费帮扶专馆专区",
+        QuotaRule.Base.UNION_WELFARE,
+        Decimal("0.500"),
+        ["outlet"],
+        [],
+        "工会组织的集体福利采购，50%以上用于在消费帮扶专馆、专区采购。",
+    ),
+)
+# A unit's canteen and union-welfare totals: the assistance products bought for the purpose
+# divided by the share of it they make up (draws from their own stream, so the farm-products
+# totals stay as they were). One unit in five declares no union-welfare total (its union buys
+# through its own account), and so does unit B, so "no base declared" shows.
+CANTEEN_SHARE = (300, 520)  # per mille
+UNION_WELFARE_SHARE = (550, 950)
+NO_UNION_WELFARE = 0.2
 # 5,000 rows x 7 columns: a small INSERT on any backend; SQLite splits it to 999 parameters.
 DECLARATION_BATCH = 5000
 # Targets: the first year's a little under what the units bought (met, as Shenzhen met 110亿
@@ -44,7 +73,7 @@ MIN_TARGET = Decimal("100000.00")
 
 def seed_policies(ctx: SeedContext) -> None:
     for year in range(PERIOD_START.year, ctx.as_of.year + 1):
-        upsert(
+        policy = upsert(
             ctx,
             QuotaPolicy,
             {"year": year},
@@ -55,6 +84,20 @@ def seed_policies(ctx: SeedContext) -> None:
                 "且当年采购额不低于上年实际采购额。",
             },
         )
+        for position, (name, base, ratio, channels, categories, note) in enumerate(QUOTA_RULES):
+            upsert(
+                ctx,
+                QuotaRule,
+                {"policy_id": policy.pk, "name": name},
+                {
+                    "base": base.value,
+                    "ratio": ratio,
+                    "channels": channels,
+                    "categories": categories,
+                    "position": position,
+                    "note": note,
+                },
+            )
 
 
 def unit_share(ctx: SeedContext, unit: BudgetUnit, *, unit_a: int, unit_b: int) -> Decimal:
@@ -92,12 +135,14 @@ def seed_declarations(
         ProcurementRecord.objects.filter(undeclared, purchased_on__lte=ctx.as_of)
         .exclude(status=ProcurementRecord.Status.REJECTED)
         .annotate(year=ExtractYear("purchased_on"), quarter=ExtractQuarter("purchased_on"))
-        .values_list("budget_unit_id", "year", "quarter")
+        .values_list("budget_unit_id", "year", "quarter", "purpose")
         .annotate(total=Sum("amount"))
     )
-    bought: dict[int, dict[Quarter, Decimal]] = defaultdict(dict)
-    for unit_id, year, quarter, total in sums:
-        bought[unit_id][Quarter(year, quarter)] = _to_money(total)
+    bought: dict[int, dict[Quarter, Decimal]] = defaultdict(lambda: defaultdict(lambda: ZERO))
+    for_purpose: dict[tuple[int, Quarter, str], Decimal] = {}
+    for unit_id, year, quarter, purpose, total in sums:
+        bought[unit_id][Quarter(year, quarter)] += _to_money(total)
+        for_purpose[unit_id, Quarter(year, quarter), purpose] = _to_money(total)
     has_declarations = Declaration.objects.filter(budget_unit=OuterRef("pk"))
     todo = set(BudgetUnit.objects.exclude(Exists(has_declarations)).values_list("pk", flat=True))
     rows = []
@@ -106,6 +151,7 @@ def seed_declarations(
             continue
         share = unit_share(ctx, unit, unit_a=unit_a, unit_b=unit_b)
         rng = ctx.rng("declaration", unit.credit_code)
+        bases = _base_shares(ctx, unit, unit_b=unit_b)
         spent = bought.get(unit.pk, {})
         usual = sorted(v for v in spent.values() if v > 0)
         typical = usual[len(usual) // 2] if usual else Decimal("15000.00")
@@ -117,20 +163,49 @@ def seed_declarations(
                 assistance = typical
             jitter = Decimal(rng.randint(930, 1070)).scaleb(-3)
             total = assistance / share * jitter
-            # Declared totals are round figures: to the hundred yuan.
-            total = (total / 100).to_integral_value(rounding=ROUND_HALF_UP) * 100
+            agri_total = max(_hundreds(total), Decimal(100)).quantize(CENT)
+            canteen, union_welfare = (
+                _declared_base(for_purpose.get((unit.pk, quarter, purpose), ZERO), base, agri_total)
+                for purpose, base in (("canteen", bases[0]), ("union_welfare", bases[1]))
+            )
             rows.append(
                 Declaration(
                     budget_unit_id=unit.pk,
                     year=quarter.year,
                     quarter=quarter.quarter,
-                    agri_total=max(total, Decimal(100)).quantize(CENT),
+                    agri_total=agri_total,
+                    canteen_total=canteen.quantize(CENT),
+                    union_welfare_total=union_welfare.quantize(CENT),
                     declared_by_id=declarers.get(unit.pk),
                 )
             )
     Declaration.objects.bulk_create(rows, batch_size=DECLARATION_BATCH)
     ctx.count_created(Declaration, len(rows))
     ctx.log(f"  季度申报 (declarations): {len(rows):,} new")
+
+
+def _hundreds(amount: Decimal) -> Decimal:
+    """Declared totals are round figures: to the hundred yuan."""
+    return (amount / 100).to_integral_value(rounding=ROUND_HALF_UP) * 100
+
+
+def _declared_base(bought: Decimal, share: Decimal, agri_total: Decimal) -> Decimal:
+    """A canteen or union-welfare total: what was bought for it over its assistance share, no
+    more than the farm-products total; 0 when nothing was bought for it or none is declared."""
+    if not bought or not share:
+        return ZERO
+    return min(_hundreds(bought / share), agri_total)
+
+
+def _base_shares(ctx: SeedContext, unit: BudgetUnit, *, unit_b: int) -> tuple[Decimal, Decimal]:
+    """The share of its canteen food and of its union-welfare spending a unit buys as
+    assistance products; 0 where it declares no such total."""
+    rng = ctx.rng("bases", unit.credit_code)
+    canteen = Decimal(rng.randint(*CANTEEN_SHARE)).scaleb(-3)
+    union_welfare = Decimal(rng.randint(*UNION_WELFARE_SHARE)).scaleb(-3)
+    if unit.pk == unit_b or rng.random() < NO_UNION_WELFARE:
+        union_welfare = ZERO
+    return canteen, union_welfare
 
 
 def seed_submissions(
