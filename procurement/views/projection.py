@@ -1,3 +1,269 @@
-"""Placeholder: filled by the projection slice."""
+"""The year-end projection and early-warning page of the coordination offices (and of a unit,
+which sees only itself), and its Excel export (``procurement.projection`` computes).
 
-urlpatterns: list = []
+The projection of every visible unit is computed at once in a fixed number of queries
+(a city has ~1,000 units), then filtered, sorted and cut into pages here.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass
+
+from django import forms
+from django.core.paginator import Paginator
+from django.http import FileResponse, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_GET
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+
+from portal.excel import safe_row
+from portal.money import ZERO
+from portal.periods import today
+from portal.permissions import role_required
+from portal.roles import actor_of
+from portal.selectors import city_districts
+
+from ..exports import XLSX, YUAN_FORMAT
+from ..models import BudgetUnit
+from ..projection import (
+    SORTS,
+    WARNING_FROM_QUARTER,
+    Projection,
+    projection_rows,
+    sorted_rows,
+    warning_period,
+)
+from .common import READERS
+
+PAGE_SIZE = 50
+YEARS_BACK = 5
+SHARE_FORMAT = "0.0%"
+SHOW_ALL, SHOW_WARNINGS = "", "warnings"
+
+
+class ProjectionFilterForm(forms.Form):
+    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
+    district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
+    show = forms.ChoiceField(
+        label=gettext_lazy("Units to show"),
+        required=False,
+        choices=[
+            (SHOW_ALL, gettext_lazy("All units")),
+            (SHOW_WARNINGS, gettext_lazy("Early warnings only")),
+        ],
+    )
+    sort = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, years, districts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["year"].choices = [(year, str(year)) for year in years]
+        if districts is None:
+            del self.fields["district"]
+        else:
+            self.fields["district"].choices = [("", _("All districts")), *districts]
+
+    def clean_sort(self) -> str:
+        sort = self.cleaned_data.get("sort") or ""
+        return sort if sort.removeprefix("-") in SORTS else ""
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    district: str
+    district_name: str
+    show: str
+    sort: str
+
+
+def _read_filters(request: HttpRequest, as_of) -> tuple[ProjectionFilterForm, Filters]:
+    """The chosen filters; a value that does not parse falls back to its default."""
+    districts = None
+    if actor_of(request.user).is_city_office:
+        districts = list(city_districts().values_list("code", "name"))
+    years = range(as_of.year, as_of.year - YEARS_BACK - 1, -1)
+    form = ProjectionFilterForm(request.GET or None, years=years, districts=districts)
+    chosen = form.cleaned_data if form.is_valid() else getattr(form, "cleaned_data", {})
+    district = chosen.get("district") or ""
+    return form, Filters(
+        year=chosen.get("year") or as_of.year,
+        district=district,
+        district_name=dict(districts or ()).get(district, ""),
+        show=chosen.get("show") or SHOW_ALL,
+        sort=chosen.get("sort") or "",
+    )
+
+
+def selected_rows(user, filters: Filters, as_of) -> list[Projection]:
+    rows = projection_rows(
+        user=user, year=filters.year, as_of=as_of, district=filters.district or None
+    )
+    if filters.show == SHOW_WARNINGS:
+        rows = [row for row in rows if row.warning]
+    return sorted_rows(rows, filters.sort)
+
+
+def _sort_links(request: HttpRequest, current: str) -> dict[str, dict]:
+    """For each sortable column: the query string sorting by it (a money column starts with
+    the largest) and its aria-sort state."""
+    links = {}
+    for key in SORTS:
+        params = request.GET.copy()
+        params.pop("page", None)
+        first = key if key == "name" else f"-{key}"
+        if current == key:
+            params["sort"], state = f"-{key}", "ascending"
+        elif current == f"-{key}":
+            params["sort"], state = key, "descending"
+        else:
+            params["sort"], state = first, "none"
+        links[key] = {"query": params.urlencode(), "state": state}
+    return links
+
+
+def _totals(rows: list[Projection]) -> dict:
+    return {
+        "count": len(rows),
+        "warned": sum(row.warning for row in rows),
+        "missing_quota": sum(not row.meets_quota for row in rows),
+        "below_last_year": sum(row.growth_required and not row.meets_growth for row in rows),
+        "to_date": sum((row.assistance_to_date for row in rows), ZERO),
+        "projected": sum((row.projected_assistance for row in rows), ZERO),
+        "gap": sum((row.gap for row in rows), ZERO),
+    }
+
+
+@role_required(*READERS)
+@require_GET
+def projection_page(request: HttpRequest) -> HttpResponse:
+    as_of = today()
+    form, filters = _read_filters(request, as_of)
+    rows = selected_rows(request.user, filters, as_of)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    filtered = any(
+        value for key, value in request.GET.items() if key not in ("page", "sort", "year")
+    )
+    return render(
+        request,
+        "procurement/projection.html",
+        {
+            "filters": form,
+            "chosen": filters,
+            "year": filters.year,
+            "as_of": as_of,
+            "warning_period": warning_period(filters.year, as_of),
+            "past_year": filters.year < as_of.year,
+            "warning_from_quarter": WARNING_FROM_QUARTER,
+            "totals": _totals(rows),
+            "page": page,
+            "rows": page.object_list,
+            "sorts": _sort_links(request, filters.sort),
+            "filtered": filtered,
+            "is_office": not actor_of(request.user).is_unit,
+        },
+    )
+
+
+EXPORT_HEADERS = [
+    ("预算单位", 36),
+    ("所属区", 12),
+    ("单位类别", 18),
+    ("截至目前帮扶采购额(元)", 20),
+    ("预计全年帮扶采购额(元)", 20),
+    ("季节依据", 12),
+    ("已申报农副产品采购总额(元)", 22),
+    ("预计全年农副产品采购总额(元)", 22),
+    ("预计占比", 12),
+    ("要求比例", 12),
+    ("预计差额(元)", 18),
+    ("上年帮扶采购额(元)", 20),
+    ("预计较上年增减(元)", 20),
+    ("预警", 8),
+    ("缺口(元)", 18),
+    ("此后每月需采购(元)", 20),
+]
+SEASON_LABELS = {"own": "本单位上年", "city": "全市上年", "linear": "按月平均"}
+
+
+def _title(filters: Filters, as_of) -> str:
+    title = f"{filters.year}年度预算单位消费帮扶采购年终预测（截至{as_of.isoformat()}）"
+    return f"{filters.district_name}{title}" if filters.district_name else title
+
+
+def projection_workbook(rows: list[Projection], title: str):
+    """The rows as an .xlsx in a temporary file (write-only mode)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("年终预测")
+    for index, (_header, width) in enumerate(EXPORT_HEADERS):
+        sheet.column_dimensions[chr(ord("A") + index)].width = width
+    sheet.freeze_panes = "A3"
+    heading = WriteOnlyCell(sheet, value=title)
+    heading.font = Font(bold=True, size=14)
+    sheet.append([heading])
+    header_cells = []
+    for header, _width in EXPORT_HEADERS:
+        cell = WriteOnlyCell(sheet, value=header)
+        cell.font = Font(bold=True)
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    categories = dict(BudgetUnit.Category.choices)
+
+    def number(value, number_format):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = number_format
+        return cell
+
+    for row in rows:
+        sheet.append(
+            safe_row(
+                [
+                    row.name,
+                    row.district_name,
+                    str(categories.get(row.category, row.category)),
+                    number(row.assistance_to_date, YUAN_FORMAT),
+                    number(row.projected_assistance, YUAN_FORMAT),
+                    SEASON_LABELS.get(row.season_basis, row.season_basis),
+                    number(row.agri_declared, YUAN_FORMAT),
+                    number(row.projected_agri_total, YUAN_FORMAT),
+                    number(row.projected_share, SHARE_FORMAT),
+                    number(row.required_share, SHARE_FORMAT),
+                    number(row.projected_shortfall, YUAN_FORMAT),
+                    number(row.last_year_total, YUAN_FORMAT),
+                    number(row.projected_vs_last_year, YUAN_FORMAT),
+                    "是" if row.warning else "否",
+                    number(row.gap, YUAN_FORMAT),
+                    number(row.monthly_needed, YUAN_FORMAT),
+                ]
+            )
+        )
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 - the FileResponse closes it
+    book.save(handle)
+    handle.seek(0)
+    return handle
+
+
+@role_required(*READERS)
+@require_GET
+def projection_export(request: HttpRequest) -> FileResponse:
+    """Exactly the units the page's filters select, in the page's order, all pages."""
+    as_of = today()
+    _form, filters = _read_filters(request, as_of)
+    title = _title(filters, as_of)
+    return FileResponse(
+        projection_workbook(selected_rows(request.user, filters, as_of), title),
+        as_attachment=True,
+        filename=f"{title}.xlsx",
+        content_type=XLSX,
+    )
+
+
+urlpatterns = [
+    path("projection/", projection_page, name="projection"),
+    path("projection/export.xlsx", projection_export, name="projection_export"),
+]
