@@ -68,7 +68,7 @@ def lock_budget_unit(budget_unit_id: int) -> None:
     )
 
 
-def _set_quarter_status(
+def set_quarter_status(
     budget_unit, period: Quarter, old: str, new: str, *, actor, reason, now
 ) -> None:
     """Move the quarter's records from one status to another, each with its history row; the
@@ -351,7 +351,7 @@ def quarter_submit(
     submission.full_clean(validate_unique=False, validate_constraints=False)
     stamp(submission, actor=actor, reason=_("Submitted"))
     submission.save()
-    _set_quarter_status(
+    set_quarter_status(
         budget_unit,
         period,
         ProcurementRecord.Status.RECORDED,
@@ -402,7 +402,7 @@ def quarter_reopen(
     submission.reopen_reason = reason
     stamp(submission, actor=actor, reason=_("Reopened: %(reason)s") % {"reason": reason})
     submission.save()
-    _set_quarter_status(
+    set_quarter_status(
         budget_unit,
         period,
         ProcurementRecord.Status.SUBMITTED,
