@@ -17,6 +17,7 @@ import importlib
 DERIVED = (("procurement.totals", "totals_rebuild"),)
 HISTORY_TABLE = "procurement_historicalprocurementrecord"
 RECORD_TABLE = "procurement_procurementrecord"
+FLAG_TABLE = "procurement_integrityflag"
 
 
 def rebuild_derived() -> list[str]:
@@ -46,6 +47,18 @@ def remove_records(prefix: str, *, unit_id: int | None = None) -> int:
         cursor.execute(
             "DELETE FROM procurement_voucher WHERE record_id IN "  # noqa: S608 - fixed names
             f"(SELECT id FROM {RECORD_TABLE} WHERE {where})",
+            params,
+        )
+        # The integrity checks run after an import may have flagged them (or named them as
+        # the other side of a flag): Django's CASCADE and SET_NULL, by hand.
+        removed_ids = f"(SELECT id FROM {RECORD_TABLE} WHERE {where})"  # noqa: S608 - fixed
+        cursor.execute(
+            f"DELETE FROM {FLAG_TABLE} WHERE record_id IN {removed_ids}",  # noqa: S608 - fixed
+            params,
+        )
+        cursor.execute(
+            f"UPDATE {FLAG_TABLE} SET related_record_id = NULL "  # noqa: S608 - fixed names
+            f"WHERE related_record_id IN {removed_ids}",
             params,
         )
         cursor.execute(f"DELETE FROM {RECORD_TABLE} WHERE {where}", params)  # noqa: S608 - fixed

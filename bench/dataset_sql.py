@@ -20,7 +20,7 @@ from portal.periods import Quarter
 RECORD_INSERT = """
 INSERT INTO procurement_procurementrecord
     (budget_unit_id, purchased_on, supplier_id, product_id, amount, quantity, unit, channel,
-     purpose, invoice_no, status, created_by_id, created_at, updated_at)
+     purpose, invoice_no, status, rejection_reason, created_by_id, created_at, updated_at)
 SELECT u.unit_id, g.day, p.supplier_id, p.product_id, g.amount,
        greatest(round(g.amount / greatest(p.price, 1), 3), 0.001), '件',
        CASE WHEN g.r1 < 0.25 THEN 'platform_832' WHEN g.r1 < 0.45 THEN 'outlet'
@@ -31,7 +31,7 @@ SELECT u.unit_id, g.day, p.supplier_id, p.product_id, g.amount,
        'FP' || lpad(g.i::text, 10, '0'),
        CASE WHEN g.r3 < 0.01 THEN 'rejected'
             WHEN g.day < %(open_first)s THEN 'submitted' ELSE 'recorded' END,
-       u.clerk_id, t.stamp, t.stamp
+       '', u.clerk_id, t.stamp, t.stamp
 FROM (
     SELECT i, least(floor(%(units)s * power(random(), 1.6))::int, %(units)s - 1) AS uidx,
            random() AS rp, random() AS rq,
@@ -65,11 +65,12 @@ WHERE random() < 0.6
 # unit-quarters fall short of 30%. One unit in fifty never declares (no share at all).
 DECLARATION_INSERT = """
 INSERT INTO procurement_declaration
-    (budget_unit_id, year, quarter, agri_total, declared_by_id, declared_at)
+    (budget_unit_id, year, quarter, agri_total, canteen_total, union_welfare_total,
+     declared_by_id, declared_at)
 SELECT u.unit_id, q.y, q.q,
        CASE WHEN coalesce(s.total, 0) > 0 THEN round(s.total / (0.12 + random() * 0.5)::numeric, 2)
             ELSE round((50000 + random() * 450000)::numeric, 2) END,
-       u.clerk_id, now()
+       0, 0, u.clerk_id, now()
 FROM bench_units AS u
 CROSS JOIN bench_quarters AS q
 LEFT JOIN (

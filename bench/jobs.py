@@ -26,7 +26,7 @@ def import_workbook(bench, rows: int) -> bytes:
     from procurement.imports import HEADERS
 
     choices = bench.fetch(
-        "SELECT o.credit_code, o.name, p.name FROM products_product AS p "
+        "SELECT o.credit_code, o.name, p.name, p.price FROM products_product AS p "
         "JOIN products_supplier AS s ON s.organisation_ptr_id = p.supplier_id "
         "JOIN portal_organisation AS o ON o.id = p.supplier_id "
         "WHERE p.status = 'listed' AND s.status = 'active' ORDER BY p.id LIMIT 400"
@@ -37,8 +37,12 @@ def import_workbook(bench, rows: int) -> bytes:
     sheet = book.create_sheet("采购记录")
     sheet.append(list(HEADERS))
     for index in range(rows):
-        code, supplier, product = choices[(index * 7) % len(choices)]
+        code, supplier, product, price = choices[(index * 7) % len(choices)]
         amount = round(500 + (index * 7919) % 50_000 + (index % 100) / 100, 2)
+        # The quantity the amount buys at the catalogue price, as in the generated records: an
+        # amount far from price × quantity is an integrity flag (procurement.integrity), which
+        # an honest clerk's file does not raise by the thousand.
+        quantity = max(round(amount / max(float(price), 1.0), 3), 0.001)
         sheet.append(
             [
                 first + datetime.timedelta(days=index % days),
@@ -46,7 +50,7 @@ def import_workbook(bench, rows: int) -> bytes:
                 supplier,
                 product,
                 amount,
-                1 + index % 40,
+                quantity,
                 "件",
                 CHANNELS[index % len(CHANNELS)],
                 PURPOSES[index % len(PURPOSES)],

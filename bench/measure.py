@@ -279,7 +279,9 @@ class Bench:
         self.listing("outlet_finder", self.public, "/outlets/", sql.FINDER, None, OUTLET_LINK)
 
     def run_all(self, *, skip: set[str]) -> None:
+        from .integrity import integrity_checks
         from .jobs import import_file, quarterly_report
+        from .review import review_pages
 
         steps = (
             ("compliance", self.compliance),
@@ -289,6 +291,8 @@ class Bench:
             ("finder", self.finder),
             ("import", lambda: import_file(self)),
             ("report", lambda: quarterly_report(self)),
+            ("integrity", lambda: integrity_checks(self)),
+            ("review", lambda: review_pages(self)),
         )
         for step, action in steps:
             if step in skip:

@@ -30,6 +30,7 @@ from products.selectors import supplier_for_user
 from .models import BudgetUnit, Channel, ProcurementRecord, Purpose
 from .rules import RecordData, check_records
 from .services import lock_budget_unit, require_unit_role
+from .tasks import run_integrity_checks
 from .totals import counted, totals_apply
 
 HEADERS = (
@@ -293,6 +294,13 @@ def procurement_import(
                 default_change_reason=_("Imported from %(name)s") % {"name": name[:80]},
             )
             totals_apply(added=counted(records))  # the whole file: one statement per table
+            # The integrity checks of the imported dates, once the rows are committed.
+            days = [record.purchased_on for record in records]
+            transaction.on_commit(
+                lambda: run_integrity_checks.delay(
+                    unit_id=budget_unit.pk, first=min(days).isoformat(), last=max(days).isoformat()
+                )
+            )
     except IntegrityError:
         # The same purchases saved between the checks above and this save by a writer that
         # does not take the unit's lock: record_invoice_unique refused them, nothing of this

@@ -232,6 +232,18 @@ CELERY_BEAT_SCHEDULE: dict = {
         "task": "reporting.recover_stale_runs",
         "schedule": crontab(minute="*/15"),
     },
+    # The 832 platform's stored orders matched with the purchases logged since their import,
+    # at 02:15, so that the integrity checks after it see the day's "logged twice" flags.
+    "procurement-match-platform-orders": {
+        "task": "procurement.match_platform_orders",
+        "schedule": crontab(minute=15, hour=2),
+    },
+    # The integrity checks over this year's and last year's purchases of the whole city, at
+    # 02:30, after the certificates' expiry (01:30) and before the offices open their queue.
+    "procurement-integrity-checks": {
+        "task": "procurement.run_integrity_checks",
+        "schedule": crontab(minute=30, hour=2),
+    },
 }
 
 LOGGING = {

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
                     models.JSONField(
                         blank=True,
                         default=dict,
-                        help_text="What the check found (amounts, dates, names), shown in the reader's language.",
+                        help_text="What the check found, shown in the reader's language.",
                         verbose_name="facts",
                     ),
                 ),
@@ -221,7 +221,7 @@ class Migration(migrations.Migration):
                     models.JSONField(
                         blank=True,
                         default=dict,
-                        help_text="What the check found (amounts, dates, names), shown in the reader's language.",
+                        help_text="What the check found, shown in the reader's language.",
                         verbose_name="facts",
                     ),
                 ),

@@ -323,6 +323,13 @@ class ProcurementRecord(models.Model):
             ),
             models.Index(fields=["purchased_on", "budget_unit", "status"]),
             models.Index(fields=["supplier", "purchased_on"]),
+            # An invoice claimed by another unit (procurement.integrity): record_invoice_unique
+            # begins with the unit, so a lookup across units needs the supplier first.
+            models.Index(
+                fields=["supplier", "invoice_no"],
+                condition=~Q(invoice_no=""),
+                name="record_supplier_invoice_idx",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -21,6 +21,12 @@ REQUIRED = (
     "outlet_finder",
     "import_10k_rows",
     "quarterly_report",
+    "integrity_nightly",
+    "integrity_after_import",
+    "projection_api",
+    "submission_status_page",
+    "integrity_queue_page",
+    "reconciliation_page",
     "load_post_purchase",
 )
 # Well under the five minutes CI allows on a 2-core machine (about one minute in practice).

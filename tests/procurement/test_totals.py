@@ -16,9 +16,12 @@ from portal.errors import ApplicationError
 from portal.models import Organisation, Role
 from portal.periods import Quarter
 from procurement.imports import HEADERS, procurement_import
+from procurement.integrity import integrity_checks_run
+from procurement.integrity_services import flag_confirm
 from procurement.models import (
     BudgetUnit,
     Channel,
+    IntegrityFlag,
     MonthlyTotal,
     OriginMonthlyTotal,
     ProcurementRecord,
@@ -287,6 +290,25 @@ class Journey:
             SimpleNamespace(user=self.office), ProcurementRecord.objects.filter(pk__in=pks)
         )
 
+    def confirm_flag(self):
+        """An office confirms an integrity flag: the purchase is rejected, even in a submitted
+        quarter. The checks rarely find anything in this city, so a purchase stands in for a
+        finding when they do not."""
+        integrity_checks_run()
+        flags = list(IntegrityFlag.objects.filter(status="open").order_by("pk"))
+        if not flags:
+            record = self._record()
+            if record is None:
+                return
+            flags = [
+                IntegrityFlag.objects.get_or_create(
+                    record=record,
+                    kind=IntegrityFlag.Kind.PRICE_MISMATCH,
+                    defaults={"budget_unit_id": record.budget_unit_id},
+                )[0]
+            ]
+        flag_confirm(actor=self.office, flag=self.rng.choice(flags), reason="发票与订单不符")
+
     STEPS = {
         "create": 8,
         "correct": 4,
@@ -296,6 +318,7 @@ class Journey:
         "reopen": 2,
         "admin_status": 2,
         "admin_delete": 1,
+        "confirm_flag": 2,
     }
 
     def step(self) -> str:
@@ -473,15 +496,15 @@ def test_a_quarter_moved_into_or_out_of_rejected_moves_the_totals(unit_a, suppli
     between statuses keeps the totals all the same, should one come to do it."""
     from django.utils import timezone
 
-    from procurement.services import _set_quarter_status
+    from procurement.services import set_quarter_status
 
     for day in (3, 20):
         f.RecordFactory(
             budget_unit=unit_a, supplier=supplier_org, purchased_on=datetime.date(2026, 2, day)
         )
     quarter, now = Quarter(2026, 1), timezone.now()
-    _set_quarter_status(unit_a, quarter, RECORDED, REJECTED, actor=clerk, reason="x", now=now)
+    set_quarter_status(unit_a, quarter, RECORDED, REJECTED, actor=clerk, reason="x", now=now)
     assert snapshot() == ([], [])
-    _set_quarter_status(unit_a, quarter, REJECTED, RECORDED, actor=clerk, reason="x", now=now)
+    set_quarter_status(unit_a, quarter, REJECTED, RECORDED, actor=clerk, reason="x", now=now)
     assert snapshot()[0][0][-1] == 2
     assert_exact()
