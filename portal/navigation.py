@@ -40,6 +40,7 @@ MENU: tuple[Group, ...] = (
             Entry("procurement:record_create", _("Log a purchase"), (CLERK,)),
             Entry("procurement:ledger", _("Procurement ledger"), (*UNITS, *OFFICES)),
             Entry("procurement:import", _("Import from Excel"), (CLERK,)),
+            Entry("procurement:reconciliation", _("832 reconciliation"), (*UNITS, *OFFICES)),
         ),
     ),
     Group(
@@ -47,6 +48,9 @@ MENU: tuple[Group, ...] = (
         (
             Entry("procurement:quarters", _("Declarations and quarters"), UNITS),
             Entry("procurement:compliance", _("Quota compliance"), (*UNITS, *OFFICES)),
+            Entry("procurement:projection", _("Year-end projection"), (*UNITS, *OFFICES)),
+            Entry("procurement:submission_status", _("Quarterly submissions"), OFFICES),
+            Entry("procurement:integrity_flags", _("Integrity checks"), OFFICES),
         ),
     ),
     Group(
@@ -74,6 +78,7 @@ MENU: tuple[Group, ...] = (
             Entry("reporting:reports", _("Quarterly reports"), OFFICES),
             Entry("reporting:bulletins", _("Bulletins"), (*OFFICES, *UNITS)),
             Entry("reporting:targets", _("Annual targets"), OFFICES),
+            Entry("reporting:quota_rules", _("Quota rules"), (CITY,)),
         ),
     ),
     Group(

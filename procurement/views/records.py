@@ -31,8 +31,9 @@ from ..forms import (
     parse_year,
     product_options,
 )
+from ..integrity_selectors import describe, flag_for_user
 from ..ledger import LedgerFilters, ledger_page, ledger_supplier_options, ledger_totals
-from ..models import ProcurementRecord, QuarterSubmission
+from ..models import ProcurementRecord, QuarterReturn, QuarterSubmission
 from ..projection import projection_for_unit
 from ..quota import rule_statuses_for_unit
 from ..returns import returns_by_quarter
@@ -203,10 +204,26 @@ def ledger(request: HttpRequest) -> HttpResponse:
 def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
     record = get_object_or_404(record_for_user(request.user).select_related("created_by"), pk=pk)
     vouchers = voucher_for_user(request.user).filter(record=record).select_related("uploaded_by")
+    # The integrity flags on the purchase: a unit reads only those confirmed (why it was
+    # rejected); an office every one, open ones linking to their decision.
+    flags = list(
+        flag_for_user(request.user)
+        .filter(record=record)
+        .select_related(None)
+        .select_related("decided_by")
+        .order_by("-found_at", "-pk")
+    )
+    for flag in flags:
+        flag.description = describe(flag)
     return render(
         request,
         "procurement/record_detail.html",
-        {"record": record, "vouchers": vouchers, "history": record_history(record)},
+        {
+            "record": record,
+            "vouchers": vouchers,
+            "history": record_history(record),
+            "flags": flags,
+        },
     )
 
 
@@ -415,7 +432,9 @@ def quarters(request: HttpRequest) -> HttpResponse:
             "pace": pace,
             "months_left": months_left,
             "is_approver": is_approver,
-            "rule_statuses": rule_statuses_for_unit(user=user, budget_unit=unit, year=year),
+            "rule_statuses": rule_statuses_for_unit(
+                user=user, budget_unit=unit, year=year, row=row
+            ),
             "projection": projection_for_unit(user=user, budget_unit=unit, year=year, as_of=as_of),
         },
     )
@@ -432,20 +451,34 @@ def quarter_submit_confirm(request: HttpRequest, year: int, quarter: int) -> Htt
     user = request.user
     unit = own_unit_or_404(user)
     error = None
+    # A quarter the office returned for correction: this submission closes its open round.
+    open_round = (
+        QuarterReturn.objects.filter(
+            submission__in=submission_for_user(user).filter(
+                year=year, quarter=quarter, status=QuarterSubmission.Status.RETURNED
+            ),
+            resubmitted_at__isnull=True,
+        )
+        .select_related("returned_by")
+        .first()
+    )
     if request.method == "POST":
         try:
             quarter_submit(actor=user, budget_unit=unit, year=year, quarter=quarter, as_of=today())
         except ApplicationError as refusal:
             error = refusal.message
         else:
-            messages.success(
-                request,
-                _(
+            if open_round is not None:
+                text = _(
+                    "%(year)s, quarter %(quarter)s is submitted again to the coordination "
+                    "office (round %(number)s of correction closed); its records are locked."
+                ) % {"year": year, "quarter": quarter, "number": open_round.number}
+            else:
+                text = _(
                     "%(year)s, quarter %(quarter)s is submitted to the coordination office; "
                     "its records are locked."
-                )
-                % {"year": year, "quarter": quarter},
-            )
+                ) % {"year": year, "quarter": quarter}
+            messages.success(request, text)
             return redirect(_quarters_url(year))
     figures = _quarter_figures(user, year)[quarter]
     declaration = declaration_for_user(user).filter(year=year, quarter=quarter).first()
@@ -460,6 +493,7 @@ def quarter_submit_confirm(request: HttpRequest, year: int, quarter: int) -> Htt
             "declaration": declaration,
             "share": share,
             "error": error,
+            "open_round": open_round,
             **figures,
         },
     )

@@ -32,11 +32,13 @@ from .certification import seed_certificates
 from .codes import CreditCodes
 from .context import SeedContext
 from .history import seed_history
+from .integrity import seed_integrity
 from .network import seed_outlets
 from .outlet_activity import Inspector, seed_outlet_activity
 from .oversight import seed_oversight
 from .purchases import open_quarter_of_unit_a, seed_records
 from .quarters import seed_declarations, seed_policies, seed_submissions, seed_targets
+from .returns import seed_returns
 from .supply import seed_suppliers
 from .units import seed_units
 
@@ -98,6 +100,7 @@ def _build(ctx: SeedContext) -> int:
     seed_policies(ctx)
     clerks = {unit_a.pk: users["unit_clerk"].pk, unit_b.pk: users["unit_clerk_2"].pk}
     seed_records(ctx, unit_rows, unit_a=unit_a, clerks=clerks)
+    seed_integrity(ctx, unit_a=unit_a, unit_b=unit_b, clerks=clerks)
     _rebuild_totals(ctx)
     seed_declarations(ctx, unit_rows, unit_a=unit_a.pk, unit_b=unit_b.pk, declarers=clerks)
     seed_submissions(
@@ -118,6 +121,9 @@ def _build(ctx: SeedContext) -> int:
         outlets,
         inspector=Inspector(office_user.pk, office_user.first_name, district_office.region_id),
         changer_id=users["city_office"].pk,
+    )
+    seed_returns(
+        ctx, unit_b=unit_b.pk, office=users["city_office"], resubmitter=users["unit_clerk_2"]
     )
     seed_history(ctx)
     return unit_a.pk

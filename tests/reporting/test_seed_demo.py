@@ -22,6 +22,7 @@ from portal.reference_data import read_rows
 from procurement.models import BudgetUnit, Declaration, ProcurementRecord, QuarterSubmission
 from products.models import Certificate, Product, Supplier
 from reporting.demo.catalogue import SUPPLIERS
+from reporting.demo.integrity import INVOICE_PREFIX as INTEGRITY_PREFIX
 
 pytestmark = pytest.mark.django_db
 
@@ -142,9 +143,17 @@ def test_every_record_was_bought_from_a_recognised_supplier_that_day(seeded):
         valid_from__lte=OuterRef("purchased_on"),
         valid_until__gte=OuterRef("purchased_on"),
     )
-    assert ProcurementRecord.objects.count() == 600
+    # The purchases asked for, and the few suspicious ones planted for the integrity review
+    # queue (reporting/demo/integrity.py): recognised all the same.
+    planted = ProcurementRecord.objects.filter(invoice_no__startswith=INTEGRITY_PREFIX)
+    assert ProcurementRecord.objects.exclude(pk__in=planted).count() == 600
+    assert 0 < planted.count() <= 10
     assert not ProcurementRecord.objects.exclude(Exists(recognised)).exists()
-    with_product = ProcurementRecord.objects.exclude(product=None).select_related("product")
+    with_product = (
+        ProcurementRecord.objects.exclude(product=None)
+        .exclude(pk__in=planted)
+        .select_related("product")
+    )
     assert all(r.product.supplier_id == r.supplier_id for r in with_product)
     assert all(r.unit == r.product.price_unit and r.quantity > 0 for r in with_product)
     assert all(r.amount == r.product.price * r.quantity for r in with_product)

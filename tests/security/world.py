@@ -6,6 +6,7 @@ to every test of the package."""
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -13,7 +14,7 @@ from django.core.files.base import ContentFile
 
 from outlets.models import Inspection, InspectionPhoto, OutletPhoto, OutletSalesReport
 from portal.models import Notification
-from procurement.models import Voucher
+from procurement.models import IntegrityFlag, QuotaPolicy, QuotaRule, Voucher
 from products.models import (
     ApplicationDocument,
     CertificationApplication,
@@ -103,6 +104,17 @@ def world(
         sha256="c" * 64,
         uploaded_by=clerk,
     )
+    integrity_flag = IntegrityFlag.objects.create(
+        record=record, budget_unit=unit_a, kind=IntegrityFlag.Kind.PRICE_MISMATCH
+    )
+    quota_rule = QuotaRule.objects.create(
+        policy=QuotaPolicy.objects.create(year=2026),
+        name="832平台采购食堂食材不低于10%",
+        base=QuotaRule.Base.CANTEEN,
+        ratio=Decimal("0.100"),
+        channels=["platform_832"],
+        categories=["agency", "institution", "school", "hospital"],
+    )
     outlet = f.OutletFactory(district=futian, name="福田消费帮扶专柜")
     outlet_photo = OutletPhoto.objects.create(
         outlet=outlet,
@@ -155,4 +167,6 @@ def world(
         run=run,
         bulletin=bulletin,
         notification=notification,
+        integrity_flag=integrity_flag,
+        quota_rule=quota_rule,
     )
