@@ -18,8 +18,7 @@ from django.utils.translation import gettext as _
 from portal.errors import ApplicationError
 from portal.formatting import yuan
 from portal.history import stamp, step_reason
-from portal.models import Role
-from portal.notifications import notify
+from portal.notifications import members_of, notify
 from portal.roles import actor_of
 
 from .models import IntegrityFlag, ProcurementRecord
@@ -101,7 +100,7 @@ def flag_confirm(*, actor, flag: IntegrityFlag, reason: str) -> IntegrityFlag:
         step=_("Confirmed"),
     )
     notify(
-        recipients=_unit_staff(record.budget_unit_id),
+        recipients=members_of(record.budget_unit_id),  # a unit's staff: its clerks, approvers
         title=_("A purchase of %(date)s was rejected after an integrity check")
         % {"date": record.purchased_on.isoformat()},
         body=_("%(amount)s from “%(supplier)s”: %(check)s. Reason: %(reason)s")
@@ -114,16 +113,6 @@ def flag_confirm(*, actor, flag: IntegrityFlag, reason: str) -> IntegrityFlag:
         link=reverse("procurement:record_detail", args=[record.pk]),
     )
     return flag
-
-
-def _unit_staff(unit_id: int):
-    from django.contrib.auth import get_user_model
-
-    return get_user_model().objects.filter(
-        membership__organisation_id=unit_id,
-        membership__role__in=[Role.UNIT_CLERK, Role.UNIT_APPROVER],
-        is_active=True,
-    )
 
 
 @transaction.atomic

@@ -36,7 +36,6 @@ from portal.money import ZERO, MoneyField
 from portal.periods import Quarter, today
 from portal.permissions import role_required
 from portal.roles import actor_of
-from portal.selectors import city_districts
 
 from ..compliance_workbook import compliance_workbook
 from ..exports import XLSX
@@ -52,10 +51,9 @@ from ..selectors import (
     submission_for_user,
 )
 from ..services import quarter_reopen
-from .common import CITY, DISTRICT, READERS
+from .common import CITY, DISTRICT, READERS, YearListFilterForm, sort_links
 
 PAGE_SIZE = 50
-YEARS_BACK = 5
 SUBMITTED = QuarterSubmission.Status.SUBMITTED
 
 STATUS_ALL, STATUS_BELOW_QUOTA, STATUS_BELOW_LAST_YEAR, STATUS_MET, STATUS_BELOW_ANY = (
@@ -76,23 +74,23 @@ SORTS = {
     "last_year_total": "last_year_total",
 }
 DEFAULT_ORDER = ("region_id", "name", "pk")
+STATUS_CHOICES = [
+    (STATUS_ALL, gettext_lazy("All units")),
+    (STATUS_BELOW_QUOTA, gettext_lazy("Below the quota")),
+    (STATUS_BELOW_LAST_YEAR, gettext_lazy("Below last year")),
+    (STATUS_MET, gettext_lazy("Quota met")),
+    (STATUS_BELOW_ANY, gettext_lazy("Below any rule")),
+]
 
 
-class ComplianceFilterForm(forms.Form):
+class ComplianceFilterForm(YearListFilterForm):
     """The compliance page's filters, read from the query string."""
 
-    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
-    district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
+    sorts = SORTS
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
-        choices=[
-            (STATUS_ALL, gettext_lazy("All units")),
-            (STATUS_BELOW_QUOTA, gettext_lazy("Below the quota")),
-            (STATUS_BELOW_LAST_YEAR, gettext_lazy("Below last year")),
-            (STATUS_MET, gettext_lazy("Quota met")),
-            (STATUS_BELOW_ANY, gettext_lazy("Below any rule")),
-        ],
+        choices=STATUS_CHOICES,
     )
     q = forms.CharField(
         label=gettext_lazy("Unit name"),
@@ -100,19 +98,6 @@ class ComplianceFilterForm(forms.Form):
         max_length=100,
         widget=forms.TextInput(attrs={"type": "search"}),
     )
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, years, districts=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, str(year)) for year in years]
-        if districts is None:
-            del self.fields["district"]
-        else:
-            self.fields["district"].choices = [("", _("All districts")), *districts]
-
-    def clean_sort(self) -> str:
-        sort = self.cleaned_data.get("sort") or ""
-        return sort if sort.removeprefix("-") in SORTS else ""
 
 
 @dataclass(frozen=True)
@@ -127,22 +112,15 @@ class Filters:
 
 def _read_filters(request: HttpRequest) -> tuple[ComplianceFilterForm, Filters]:
     """The chosen filters; a value that does not parse falls back to its default."""
-    as_of = today()
-    actor = actor_of(request.user)
-    districts = None
-    if actor.is_city_office:
-        districts = list(city_districts().values_list("code", "name"))
-    years = range(as_of.year, as_of.year - YEARS_BACK - 1, -1)
-    form = ComplianceFilterForm(request.GET or None, years=years, districts=districts)
-    chosen = form.cleaned_data if form.is_valid() else getattr(form, "cleaned_data", {})
-    district = chosen.get("district") or ""
+    form = ComplianceFilterForm(request.GET, user=request.user, as_of=today())
+    chosen = form.chosen()
     return form, Filters(
-        year=chosen.get("year") or as_of.year,
-        district=district,
-        district_name=dict(districts or ()).get(district, ""),
+        year=chosen["year"],
+        district=chosen["district"],
+        district_name=chosen["district_name"],
         status=chosen.get("status") or STATUS_ALL,
         q=(chosen.get("q") or "").strip(),
-        sort=chosen.get("sort") or "",
+        sort=chosen["sort"],
     )
 
 
@@ -202,23 +180,6 @@ def _totals(units: QuerySet[BudgetUnit], ratio: Decimal) -> dict:
     return totals
 
 
-def _sort_links(request: HttpRequest, current: str) -> dict[str, dict]:
-    """For each sortable column: the query string that sorts by it (toggling the direction
-    when it is the current sort) and its aria-sort state."""
-    links = {}
-    for key in SORTS:
-        params = request.GET.copy()
-        params.pop("page", None)
-        if current == key:
-            params["sort"], state = f"-{key}", "ascending"
-        elif current == f"-{key}":
-            params["sort"], state = key, "descending"
-        else:
-            params["sort"], state = key, "none"
-        links[key] = {"query": params.urlencode(), "state": state}
-    return links
-
-
 @role_required(*READERS)
 @require_GET
 def compliance_page(request: HttpRequest) -> HttpResponse:
@@ -269,7 +230,7 @@ def compliance_page(request: HttpRequest) -> HttpResponse:
             "totals": totals,
             "page": page,
             "rows": rows,
-            "sorts": _sort_links(request, filters.sort),
+            "sorts": sort_links(request, filters.sort, SORTS),
             "filtered": filtered,
             "is_office": is_office,
         },

@@ -15,7 +15,6 @@ from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import path
-from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
@@ -27,7 +26,6 @@ from portal.money import ZERO
 from portal.periods import today
 from portal.permissions import role_required
 from portal.roles import actor_of
-from portal.selectors import city_districts
 
 from ..exports import XLSX, YUAN_FORMAT
 from ..models import BudgetUnit
@@ -39,17 +37,15 @@ from ..projection import (
     sorted_rows,
     warning_period,
 )
-from .common import READERS
+from .common import READERS, YearListFilterForm, sort_links
 
 PAGE_SIZE = 50
-YEARS_BACK = 5
 SHARE_FORMAT = "0.0%"
 SHOW_ALL, SHOW_WARNINGS = "", "warnings"
 
 
-class ProjectionFilterForm(forms.Form):
-    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
-    district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
+class ProjectionFilterForm(YearListFilterForm):
+    sorts = SORTS
     show = forms.ChoiceField(
         label=gettext_lazy("Units to show"),
         required=False,
@@ -58,19 +54,6 @@ class ProjectionFilterForm(forms.Form):
             (SHOW_WARNINGS, gettext_lazy("Early warnings only")),
         ],
     )
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, years, districts=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, str(year)) for year in years]
-        if districts is None:
-            del self.fields["district"]
-        else:
-            self.fields["district"].choices = [("", _("All districts")), *districts]
-
-    def clean_sort(self) -> str:
-        sort = self.cleaned_data.get("sort") or ""
-        return sort if sort.removeprefix("-") in SORTS else ""
 
 
 @dataclass(frozen=True)
@@ -84,19 +67,14 @@ class Filters:
 
 def _read_filters(request: HttpRequest, as_of) -> tuple[ProjectionFilterForm, Filters]:
     """The chosen filters; a value that does not parse falls back to its default."""
-    districts = None
-    if actor_of(request.user).is_city_office:
-        districts = list(city_districts().values_list("code", "name"))
-    years = range(as_of.year, as_of.year - YEARS_BACK - 1, -1)
-    form = ProjectionFilterForm(request.GET or None, years=years, districts=districts)
-    chosen = form.cleaned_data if form.is_valid() else getattr(form, "cleaned_data", {})
-    district = chosen.get("district") or ""
+    form = ProjectionFilterForm(request.GET, user=request.user, as_of=as_of)
+    chosen = form.chosen()
     return form, Filters(
-        year=chosen.get("year") or as_of.year,
-        district=district,
-        district_name=dict(districts or ()).get(district, ""),
+        year=chosen["year"],
+        district=chosen["district"],
+        district_name=chosen["district_name"],
         show=chosen.get("show") or SHOW_ALL,
-        sort=chosen.get("sort") or "",
+        sort=chosen["sort"],
     )
 
 
@@ -107,24 +85,6 @@ def selected_rows(user, filters: Filters, as_of) -> list[Projection]:
     if filters.show == SHOW_WARNINGS:
         rows = [row for row in rows if row.warning]
     return sorted_rows(rows, filters.sort)
-
-
-def _sort_links(request: HttpRequest, current: str) -> dict[str, dict]:
-    """For each sortable column: the query string sorting by it (a money column starts with
-    the largest) and its aria-sort state."""
-    links = {}
-    for key in SORTS:
-        params = request.GET.copy()
-        params.pop("page", None)
-        first = key if key == "name" else f"-{key}"
-        if current == key:
-            params["sort"], state = f"-{key}", "ascending"
-        elif current == f"-{key}":
-            params["sort"], state = key, "descending"
-        else:
-            params["sort"], state = first, "none"
-        links[key] = {"query": params.urlencode(), "state": state}
-    return links
 
 
 def _totals(rows: list[Projection]) -> dict:
@@ -163,7 +123,9 @@ def projection_page(request: HttpRequest) -> HttpResponse:
             "totals": _totals(rows),
             "page": page,
             "rows": page.object_list,
-            "sorts": _sort_links(request, filters.sort),
+            "sorts": sort_links(
+                request, filters.sort, SORTS, largest_first=[key for key in SORTS if key != "name"]
+            ),
             "filtered": filtered,
             "is_office": not actor_of(request.user).is_unit,
         },

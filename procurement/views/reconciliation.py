@@ -44,11 +44,11 @@ from ..reconciliation_selectors import (
     state_totals,
 )
 from ..selectors import budget_unit_for_user
-from .common import CITY, CLERK, READERS
+from .common import CITY, CLERK, READERS, YEARS_BACK
 
 PAGE_SIZE = 50
 RECENT_IMPORTS = 10
-YEARS_BACK = 5
+
 UPLOADERS = (CLERK, CITY)
 # Rows of one export: a city's year of 832 orders is some 10^4; more is cut, and said so.
 MAX_EXPORT_ROWS = 100_000

@@ -25,7 +25,6 @@ from portal.excel import safe_row
 from portal.periods import QUARTERS, Quarter, today
 from portal.permissions import role_required
 from portal.roles import actor_of
-from portal.selectors import city_districts
 
 from ..exports import XLSX
 from ..forms import call_service
@@ -40,10 +39,9 @@ from ..returns import (
 )
 from ..selectors import budget_unit_for_user, submission_for_user
 from ..submission_status import SUBMISSION_DEADLINE_DAYS, State, StatusTable, submission_status
-from .common import CITY, CLERK, DISTRICT, READERS
+from .common import CITY, CLERK, DISTRICT, READERS, YearListFilterForm
 
 PAGE_SIZE = 50
-YEARS_BACK = 5
 # The return form lists the quarter's purchases with a comment box each; past this many, the
 # office comments on the rest in its overall comment (a unit logs ~250 purchases a quarter).
 RETURN_FORM_RECORDS = 300
@@ -63,9 +61,7 @@ def _period_or_404(year: int, quarter: int) -> Quarter:
 # --- the submission status table ----------------------------------------------------------
 
 
-class StatusFilterForm(forms.Form):
-    year = forms.TypedChoiceField(label=gettext_lazy("Year"), coerce=int, required=False)
-    district = forms.ChoiceField(label=gettext_lazy("District"), required=False)
+class StatusFilterForm(YearListFilterForm):
     quarter = forms.TypedChoiceField(
         label=gettext_lazy("Quarter"),
         coerce=int,
@@ -86,25 +82,13 @@ class StatusFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"type": "search"}),
     )
 
-    def __init__(self, *args, years, districts=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["year"].choices = [(year, str(year)) for year in years]
-        if districts is None:
-            del self.fields["district"]
-        else:
-            self.fields["district"].choices = [("", _("All districts")), *districts]
-
 
 def _status_table(request: HttpRequest) -> tuple[StatusFilterForm, StatusTable, int, bool]:
     """The filter form, the table it selects, the year, and whether anything is filtered."""
     as_of = today()
-    districts = None
-    if actor_of(request.user).is_city_office:
-        districts = list(city_districts().values_list("code", "name"))
-    years = range(as_of.year, as_of.year - YEARS_BACK - 1, -1)
-    form = StatusFilterForm(request.GET or None, years=years, districts=districts)
-    chosen = form.cleaned_data if form.is_valid() else getattr(form, "cleaned_data", {})
-    year = chosen.get("year") or as_of.year
+    form = StatusFilterForm(request.GET, user=request.user, as_of=as_of)
+    chosen = form.chosen()
+    year = chosen["year"]
     table = submission_status(
         user=request.user,
         year=year,
