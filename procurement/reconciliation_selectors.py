@@ -20,7 +20,7 @@ from portal.money import ZERO
 from portal.roles import actor_of
 
 from .models import Channel, OrderImport, PlatformOrder, ProcurementRecord
-from .selectors import record_for_user
+from .selectors import monthly_total_for_user, record_for_user
 
 MATCHED, ONLY_PLATFORM, ONLY_LOGGED, UNKNOWN_UNIT = (
     "matched",
@@ -95,15 +95,22 @@ class Period:
         return Q() if days is None else Q(purchased_on__range=days)
 
 
-def scoped_orders(*, user, period: Period, budget_unit: int | None = None):
-    orders = platform_order_for_user(user).filter(period.order_filter())
+def _narrowed(qs: QuerySet, budget_unit: int | None, unit_name: str) -> QuerySet:
+    """``qs`` narrowed to one unit (by id), or to the units whose name holds ``unit_name``."""
     if budget_unit is not None:
-        orders = orders.filter(budget_unit_id=budget_unit)
-    return orders
+        qs = qs.filter(budget_unit_id=budget_unit)
+    if unit_name:
+        qs = qs.filter(budget_unit__name__icontains=unit_name)
+    return qs
+
+
+def scoped_orders(*, user, period: Period, budget_unit: int | None = None, unit_name: str = ""):
+    orders = platform_order_for_user(user).filter(period.order_filter())
+    return _narrowed(orders, budget_unit, unit_name)
 
 
 def only_logged_records(
-    *, user, period: Period, budget_unit: int | None = None
+    *, user, period: Period, budget_unit: int | None = None, unit_name: str = ""
 ) -> QuerySet[ProcurementRecord]:
     """The counted ``platform_832`` purchases that no order backs."""
     records = (
@@ -111,30 +118,34 @@ def only_logged_records(
         .filter(period.record_filter(), channel=Channel.PLATFORM_832, platform_order__isnull=True)
         .exclude(status=ProcurementRecord.Status.REJECTED)
     )
-    if budget_unit is not None:
-        records = records.filter(budget_unit_id=budget_unit)
-    return records
+    return _narrowed(records, budget_unit, unit_name)
 
 
-def state_rows(*, user, state: str, period: Period, budget_unit: int | None = None) -> QuerySet:
+def state_rows(
+    *, user, state: str, period: Period, budget_unit: int | None = None, unit_name: str = ""
+) -> QuerySet:
     """The rows of one state, newest first, with what a list shows of each: orders (with
     their unit and matched purchase) or, for ``only_logged``, purchases."""
     if state == ONLY_LOGGED:
         return (
-            only_logged_records(user=user, period=period, budget_unit=budget_unit)
+            only_logged_records(
+                user=user, period=period, budget_unit=budget_unit, unit_name=unit_name
+            )
             .select_related(None)
             .select_related("budget_unit", "supplier")
             .order_by("-purchased_on", "-pk")
         )
     return (
-        scoped_orders(user=user, period=period, budget_unit=budget_unit)
+        scoped_orders(user=user, period=period, budget_unit=budget_unit, unit_name=unit_name)
         .filter(ORDER_STATES[state])
         .select_related("budget_unit", "record", "record__supplier")
         .order_by("-ordered_at", "-pk")
     )
 
 
-def state_totals(*, user, period: Period, budget_unit: int | None = None) -> dict[str, dict]:
+def state_totals(
+    *, user, period: Period, budget_unit: int | None = None, unit_name: str = ""
+) -> dict[str, dict]:
     """Count and amount of each state, in two queries (one over the orders, one over the
     purchases)."""
     aggregates = {}
@@ -142,15 +153,12 @@ def state_totals(*, user, period: Period, budget_unit: int | None = None) -> dic
         aggregates[f"{state}_count"] = Count("pk", filter=condition)
         aggregates[f"{state}_amount"] = Sum("amount", filter=condition)
     orders = (
-        scoped_orders(user=user, period=period, budget_unit=budget_unit)
+        scoped_orders(user=user, period=period, budget_unit=budget_unit, unit_name=unit_name)
         .order_by()
         .aggregate(**aggregates)
     )
-    logged = (
-        only_logged_records(user=user, period=period, budget_unit=budget_unit)
-        .select_related(None)
-        .order_by()
-        .aggregate(count=Count("pk"), amount=Sum("amount"))
+    logged = _only_logged_totals(
+        user=user, period=period, budget_unit=budget_unit, unit_name=unit_name
     )
     totals = {
         state: {
@@ -159,5 +167,30 @@ def state_totals(*, user, period: Period, budget_unit: int | None = None) -> dic
         }
         for state in ORDER_STATES
     }
-    totals[ONLY_LOGGED] = {"count": logged["count"] or 0, "amount": logged["amount"] or ZERO}
+    totals[ONLY_LOGGED] = logged
     return totals
+
+
+def _only_logged_totals(*, user, period: Period, budget_unit: int | None, unit_name: str) -> dict:
+    """Count and amount of ``only_logged_records``, without reading the purchases: the
+    ``platform_832`` purchases counted in the running totals (``procurement.totals``, months
+    being whole in a period) less those an order backs (as many as there are orders). The
+    city's year is 10^5 such purchases; its orders far fewer."""
+    months = monthly_total_for_user(user).filter(channel=Channel.PLATFORM_832)
+    days = period.days()
+    if days is not None:
+        months = months.filter(month__range=days)
+    matched = (
+        record_for_user(user)
+        .select_related(None)
+        .filter(period.record_filter(), channel=Channel.PLATFORM_832, platform_order__isnull=False)
+        .exclude(status=ProcurementRecord.Status.REJECTED)
+    )
+    months = _narrowed(months, budget_unit, unit_name)
+    matched = _narrowed(matched, budget_unit, unit_name)
+    logged = months.aggregate(count=Sum("records", default=0), amount=Sum("amount", default=ZERO))
+    backed = matched.order_by().aggregate(count=Count("pk"), amount=Sum("amount", default=ZERO))
+    return {
+        "count": logged["count"] - backed["count"],
+        "amount": logged["amount"] - backed["amount"],
+    }

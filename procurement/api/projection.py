@@ -16,6 +16,7 @@ from rest_framework.generics import GenericAPIView
 
 from portal.money import MONEY_MAX_DIGITS
 from portal.periods import today
+from portal.serializers import RowOutput
 
 from ..models import BudgetUnit
 from ..projection import SORTS, projection_rows, sorted_rows
@@ -37,7 +38,7 @@ class ProjectionQuery(serializers.Serializer):
     sort = serializers.ChoiceField(choices=[*SORTS, *(f"-{key}" for key in SORTS)], required=False)
 
 
-class ProjectionSerializer(serializers.Serializer):
+class ProjectionSerializer(RowOutput, serializers.Serializer):
     budget_unit = serializers.IntegerField()
     name = serializers.CharField()
     district = serializers.CharField(allow_null=True)

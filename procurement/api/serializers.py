@@ -3,7 +3,7 @@
 from rest_framework import serializers
 
 from portal.money import MONEY_MAX_DIGITS
-from portal.serializers import RelatedId
+from portal.serializers import RelatedId, RowOutput
 from products.models import Product, Supplier
 
 from ..models import BudgetUnit, Channel, Declaration, ProcurementRecord, Purpose
@@ -122,7 +122,7 @@ class SubmissionSerializer(serializers.Serializer):
     reopen_reason = serializers.CharField()
 
 
-class RuleStatusSerializer(serializers.Serializer):
+class RuleStatusSerializer(RowOutput, serializers.Serializer):
     """One quota rule for one unit (``procurement.quota.RuleStatus``): ``code`` "main" (the
     main rule, the same figures as the row's api.md fields), "growth" (the year-on-year floor:
     ``base_total`` is last year's amount) or "rule-<id>" (a further rule of the year's policy).
@@ -150,7 +150,7 @@ class RuleStatusSerializer(serializers.Serializer):
     meets = serializers.BooleanField(allow_null=True)
 
 
-class ComplianceSerializer(serializers.Serializer):
+class ComplianceSerializer(RowOutput, serializers.Serializer):
     budget_unit = serializers.IntegerField()
     name = serializers.CharField()
     district = serializers.CharField(allow_null=True)

@@ -28,7 +28,6 @@ from ..integrity import PRICE_TOLERANCE, SPLIT_THRESHOLD, SPLIT_WINDOW_DAYS
 from ..integrity_selectors import describe, flag_counts, flag_for_user
 from ..integrity_services import flag_confirm, flag_dismiss, may_decide
 from ..models import IntegrityFlag
-from ..selectors import budget_unit_for_user
 from ..tasks import run_integrity_checks
 from .common import CITY, DISTRICT
 
@@ -50,13 +49,12 @@ class FlagFilterForm(forms.Form):
         required=False,
         choices=[("", gettext_lazy("All statuses")), *IntegrityFlag.Status.choices],
     )
-    unit = forms.TypedChoiceField(
-        label=gettext_lazy("Budget unit"), required=False, coerce=int, empty_value=None
+    q = forms.CharField(
+        label=gettext_lazy("Unit name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
-
-    def __init__(self, *args, units, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["unit"].choices = [("", _("All units")), *units]
 
 
 class DecisionForm(forms.Form):
@@ -92,16 +90,15 @@ def _dismiss_form(*args, **kwargs) -> DecisionForm:
 @require_GET
 def integrity_flags(request: HttpRequest) -> HttpResponse:
     user = request.user
-    units = list(budget_unit_for_user(user).select_related(None).values_list("pk", "name"))
     data = request.GET.copy()
     data.setdefault("status", OPEN)
-    form = FlagFilterForm(data, units=units)
+    form = FlagFilterForm(data)
     chosen = form.cleaned_data if form.is_valid() else {"status": OPEN}
     flags = flag_for_user(user)
     if chosen.get("status"):
         flags = flags.filter(status=chosen["status"])
-    if chosen.get("unit"):
-        flags = flags.filter(budget_unit_id=chosen["unit"])
+    if chosen.get("q", "").strip():
+        flags = flags.filter(budget_unit__name__icontains=chosen["q"].strip())
     counts = flag_counts(flags)  # each check's count under the other filters
     if chosen.get("kind"):
         flags = flags.filter(kind=chosen["kind"])

@@ -43,7 +43,6 @@ from ..reconciliation_selectors import (
     state_rows,
     state_totals,
 )
-from ..selectors import budget_unit_for_user
 from .common import CITY, CLERK, READERS, YEARS_BACK
 
 PAGE_SIZE = 50
@@ -88,36 +87,36 @@ class ResultFilterForm(forms.Form):
         empty_value=None,
         choices=[("", gettext_lazy("Whole year"))] + [(m, str(m)) for m in range(1, 13)],
     )
-    budget_unit = forms.TypedChoiceField(
-        label=gettext_lazy("Budget unit"), coerce=int, required=False, empty_value=None
+    q = forms.CharField(
+        label=gettext_lazy("Unit name"),
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search"}),
     )
     state = forms.ChoiceField(
         required=False, choices=list(STATE_LABELS.items()), widget=forms.HiddenInput
     )
 
-    def __init__(self, *args, years, units=None, **kwargs):
+    def __init__(self, *args, years, is_office=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["year"].choices = [(year, str(year)) for year in years]
-        if units is None:
-            del self.fields["budget_unit"]
-        else:
-            self.fields["budget_unit"].choices = [("", _("All units")), *units]
+        if not is_office:  # a unit's staff see their own unit only
+            del self.fields["q"]
 
 
 def _filters(request: HttpRequest, *, is_office: bool, is_city: bool):
     as_of = today()
-    units = None
-    if is_office:
-        units = list(budget_unit_for_user(request.user).order_by("name").values_list("pk", "name"))
     form = ResultFilterForm(
-        request.GET or None, years=range(as_of.year, as_of.year - YEARS_BACK - 1, -1), units=units
+        request.GET or None,
+        years=range(as_of.year, as_of.year - YEARS_BACK - 1, -1),
+        is_office=is_office,
     )
     chosen = form.cleaned_data if form.is_valid() else {}
     state = chosen.get("state") or MATCHED
     if state == UNKNOWN_UNIT and not is_city:
         state = MATCHED
     period = Period(chosen.get("year") or as_of.year, chosen.get("month"))
-    return form, period, chosen.get("budget_unit"), state
+    return form, period, (chosen.get("q") or "").strip(), state
 
 
 def _state_links(request: HttpRequest, totals: dict, current: str, *, is_city: bool) -> list:
@@ -194,10 +193,10 @@ def reconciliation_page(request: HttpRequest) -> HttpResponse:
             problems = _upload(request, upload_form)
             if problems is None:
                 return redirect("procurement:reconciliation")
-    filters, period, unit, state = _filters(request, is_office=is_office, is_city=is_city)
-    totals = state_totals(user=user, period=period, budget_unit=unit)
+    filters, period, unit_name, state = _filters(request, is_office=is_office, is_city=is_city)
+    totals = state_totals(user=user, period=period, unit_name=unit_name)
     paginator = Paginator(
-        state_rows(user=user, state=state, period=period, budget_unit=unit), PAGE_SIZE
+        state_rows(user=user, state=state, period=period, unit_name=unit_name), PAGE_SIZE
     )
     paginator.count = totals[state]["count"]  # known from the totals: spare the COUNT query
     page = paginator.get_page(request.GET.get("page"))
@@ -347,10 +346,10 @@ def reconciliation_export(request: HttpRequest) -> FileResponse:
     """Exactly the rows of the chosen state, period and unit, all pages."""
     actor = actor_of(request.user)
     is_city = actor.is_city_office
-    _form, period, unit, state = _filters(
+    _form, period, unit_name, state = _filters(
         request, is_office=is_city or actor.is_district_office, is_city=is_city
     )
-    rows = state_rows(user=request.user, state=state, period=period, budget_unit=unit)
+    rows = state_rows(user=request.user, state=state, period=period, unit_name=unit_name)
     book = Workbook(write_only=True)
     sheet = book.create_sheet("832平台对账")
     for index, (_header, width) in enumerate(EXPORT_HEADERS):

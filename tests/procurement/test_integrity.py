@@ -529,3 +529,14 @@ def test_confirming_a_second_flag_of_a_rejected_purchase_moves_nothing(
     assert (record.status, record.rejection_reason) == (REJECTED, "拆分采购")
     totals_rebuild()
     assert snapshot() == kept
+
+
+def test_the_queue_finds_a_unit_by_words_of_its_name(client, city_officer, shared, unit_a, unit_b):
+    integrity_checks_run()
+    client.force_login(city_officer)
+    page = client.get(QUEUE, {"q": "南山"})
+    assert [flag.budget_unit_id for flag in page.context["page"].object_list] == [unit_b.pk]
+    assert 'name="q"' in page.content.decode()
+    assert not client.get(QUEUE, {"q": "无此单位"}).context["page"].object_list
+    both = client.get(QUEUE).context["page"].object_list
+    assert {flag.budget_unit_id for flag in both} == {unit_a.pk, unit_b.pk}

@@ -270,3 +270,18 @@ def test_the_api_list_runs_a_bounded_number_of_queries(
     for state in ("matched", "only_platform", "only_logged", "unknown_unit"):
         with django_assert_max_num_queries(API_QUERIES):
             assert api.get(RESULT, {"state": state, "year": 2026}).status_code == 200
+
+
+def test_an_office_narrows_the_result_by_words_of_a_unit_s_name(
+    client, city_officer, unit_a, unit_b
+):
+    logged(unit_a, invoice_no="A-ONLY", amount=Decimal("11.00"))
+    logged(unit_b, invoice_no="B-ONLY", amount=Decimal("22.00"))
+    client.force_login(city_officer)
+    wanted = {"year": 2026, "state": "only_logged"}
+    everyone = client.get(reverse(PAGE), wanted)
+    assert everyone.context["totals"]["count"] == 2
+    narrowed = client.get(reverse(PAGE), {**wanted, "q": "南山区"})
+    assert narrowed.context["totals"] == {"count": 1, "amount": Decimal("22.00")}
+    body = narrowed.content.decode()
+    assert "B-ONLY" in body and "A-ONLY" not in body
