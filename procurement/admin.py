@@ -33,6 +33,7 @@ from .models import (
     OriginMonthlyTotal,
     PlatformOrder,
     ProcurementRecord,
+    PurposeMonthlyTotal,
     QuarterReturn,
     QuarterSubmission,
     QuotaPolicy,
@@ -256,6 +257,15 @@ class RunningTotalAdmin(admin.ModelAdmin):
 
 @admin.register(MonthlyTotal)
 class MonthlyTotalAdmin(RunningTotalAdmin):
+    list_display = ["month", "budget_unit", "channel", "amount", "records"]
+    list_filter = ["channel", ("budget_unit__region", CityDistrictListFilter)]
+    search_fields = ["budget_unit__name", "budget_unit__credit_code__exact"]
+    list_select_related = ["budget_unit"]
+    ordering = ["-month", "budget_unit_id", "channel"]
+
+
+@admin.register(PurposeMonthlyTotal)
+class PurposeMonthlyTotalAdmin(RunningTotalAdmin):
     list_display = ["month", "budget_unit", "channel", "purpose", "amount", "records"]
     list_filter = ["channel", "purpose", ("budget_unit__region", CityDistrictListFilter)]
     search_fields = ["budget_unit__name", "budget_unit__credit_code__exact"]

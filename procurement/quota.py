@@ -22,10 +22,11 @@ base declared" (the base is 0: ``share`` null, nothing required, ``meets`` null;
 since a unit without a canteen owes nothing to a canteen rule). The main rule alone treats an
 undeclared base as a failure, as api.md fixes it.
 
-The numbers come from the declarations (summed per unit) and the running totals
-(``MonthlyTotal``: unit × month × channel × purpose), read for a whole page of units in a fixed
-number of queries: one for the policy and its rules, and, only when the year has further rules,
-one for the declared bases and one for the counted purchases by channel and purpose.
+The numbers come from the declarations (summed per unit) and the running totals by purpose
+(``PurposeMonthlyTotal``: unit × month × channel × purpose, only the rows a rule counts), read
+for a whole page of units in a fixed number of queries: one for the policy and its rules, and,
+only when the year has further rules, one for the declared bases and one for the counted
+purchases by channel and purpose.
 """
 
 from __future__ import annotations
@@ -36,16 +37,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import (
-    Sum,
-)
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from portal.money import ZERO, quantize
 from portal.periods import Quarter
 
-from .models import BudgetUnit, Channel, Declaration, MonthlyTotal, QuotaPolicy, QuotaRule
+from .models import BudgetUnit, Channel, Declaration, PurposeMonthlyTotal, QuotaPolicy, QuotaRule
 
 # Shenzhen's rule when a year has no policy of its own: no less than 30% of the year's
 # farm-products procurement.
@@ -132,6 +131,16 @@ class Rule(Described):
         wanted = BASE_PURPOSE.get(self.base or BASE_AGRI)
         return wanted is None or purpose == wanted
 
+    def counted_filter(self) -> Q:
+        """``counts`` as a filter of ``PurposeMonthlyTotal``'s rows."""
+        condition = Q()
+        if self.channels:
+            condition &= Q(channel__in=self.channels)
+        purpose = BASE_PURPOSE.get(self.base or BASE_AGRI)
+        if purpose is not None:
+            condition &= Q(purpose=purpose)
+        return condition
+
 
 @dataclass(frozen=True)
 class RuleBook:
@@ -167,6 +176,17 @@ class RuleBook:
     def rules(self) -> list[Rule]:
         growth = self.growth
         return [self.main, *self.extra, *([growth] if growth else [])]
+
+    def counted_filter(self) -> Q:
+        """The rows of ``PurposeMonthlyTotal`` some further rule counts: only those are read
+        (a canteen rule through 832 reads one purpose of one channel, not every row)."""
+        conditions = [rule.counted_filter() for rule in self.extra]
+        if not conditions or any(not condition for condition in conditions):
+            return Q()  # a rule counts every row (or none is asked for: not read at all)
+        combined = conditions[0]
+        for condition in conditions[1:]:
+            combined |= condition
+        return combined
 
     @property
     def needs_bases(self) -> bool:
@@ -412,7 +432,9 @@ def unit_figures(units: Sequence, *, book: RuleBook, through: int = 4) -> dict[i
             ):
                 bases[row["budget_unit"]] = row
         for unit_id, channel, purpose, amount in (
-            MonthlyTotal.objects.filter(budget_unit_id__in=ids, month__range=(first, last))
+            PurposeMonthlyTotal.objects.filter(
+                book.counted_filter(), budget_unit_id__in=ids, month__range=(first, last)
+            )
             .order_by()
             .values_list("budget_unit", "channel", "purpose")
             .annotate(total=Sum("amount"))

@@ -19,8 +19,8 @@ from django.db.models.functions import Coalesce
 
 from portal.money import ZERO, MoneyField
 
-from .models import Declaration, MonthlyTotal
-from .quota import BASE_AGRI, BASE_COLUMN, BASE_PURPOSE, Rule, RuleBook, period
+from .models import Declaration, PurposeMonthlyTotal
+from .quota import BASE_AGRI, BASE_COLUMN, RuleBook, period
 
 
 def _unit_sum(qs: QuerySet, column: str) -> Coalesce:
@@ -35,16 +35,6 @@ def _unit_sum(qs: QuerySet, column: str) -> Coalesce:
         ),
         Value(ZERO, output_field=MoneyField()),
     )
-
-
-def _counted_filter(rule: Rule) -> Q:
-    condition = Q()
-    if rule.channels:
-        condition &= Q(channel__in=rule.channels)
-    purpose = BASE_PURPOSE.get(rule.base or BASE_AGRI)
-    if purpose is not None:
-        condition &= Q(purpose=purpose)
-    return condition
 
 
 def below_any_rule(units: QuerySet, *, book: RuleBook) -> QuerySet:
@@ -66,7 +56,7 @@ def below_any_rule(units: QuerySet, *, book: RuleBook) -> QuerySet:
             Declaration.objects.filter(year=book.year), BASE_COLUMN[rule.base or BASE_AGRI]
         )
         annotations[counted] = _unit_sum(
-            MonthlyTotal.objects.filter(_counted_filter(rule), month__range=(first, last)),
+            PurposeMonthlyTotal.objects.filter(rule.counted_filter(), month__range=(first, last)),
             "amount",
         )
         share = Value(rule.ratio, output_field=DecimalField(max_digits=4, decimal_places=3))

@@ -1,4 +1,5 @@
-"""The running totals of the purchases: ``MonthlyTotal`` (unit × month × channel × purpose) and
+"""The running totals of the purchases: ``MonthlyTotal`` (unit × month × channel),
+``PurposeMonthlyTotal`` (the same split by purpose, for the quota rules) and
 ``OriginMonthlyTotal`` (district × month × region of origin).
 
 Compliance and the dashboards add up a year of purchases for every unit; at a city's size (a
@@ -10,7 +11,7 @@ lock. A counted purchase is one that is not rejected (api.md, "The quota, exactl
 
 ``totals_apply`` adds the differences with one ``INSERT … ON CONFLICT DO UPDATE`` per table
 (PostgreSQL and SQLite alike), so two units of one district writing at once add up rather
-than overwrite. ``totals_rebuild`` recomputes both tables from the purchases, for bulk loads
+than overwrite. ``totals_rebuild`` recomputes the tables from the purchases, for bulk loads
 that bypass the services (the demo, the benchmark) and as the reference the tests compare
 against.
 """
@@ -30,7 +31,7 @@ from django.db.models.functions import Coalesce, TruncMonth
 from portal.models import Organisation
 from portal.money import ZERO
 
-from .models import MonthlyTotal, OriginMonthlyTotal, ProcurementRecord
+from .models import MonthlyTotal, OriginMonthlyTotal, ProcurementRecord, PurposeMonthlyTotal
 
 REJECTED = ProcurementRecord.Status.REJECTED
 
@@ -79,11 +80,13 @@ def totals_apply(*, removed: Iterable[Counted] = (), added: Iterable[Counted] = 
     )
 
     by_unit: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
+    by_purpose: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
     by_origin: dict[tuple, list] = defaultdict(lambda: [ZERO, 0])
     for sign, contributions in ((-1, removed), (1, added)):
         for c in contributions:
             for table, key in (
-                (by_unit, (c.budget_unit_id, c.month, c.channel, c.purpose)),
+                (by_unit, (c.budget_unit_id, c.month, c.channel)),
+                (by_purpose, (c.budget_unit_id, c.month, c.channel, c.purpose)),
                 (
                     by_origin,
                     (
@@ -95,7 +98,8 @@ def totals_apply(*, removed: Iterable[Counted] = (), added: Iterable[Counted] = 
             ):
                 table[key][0] += sign * c.amount
                 table[key][1] += sign
-    _upsert(MonthlyTotal, ("budget_unit_id", "month", "channel", "purpose"), by_unit)
+    _upsert(MonthlyTotal, ("budget_unit_id", "month", "channel"), by_unit)
+    _upsert(PurposeMonthlyTotal, ("budget_unit_id", "month", "channel", "purpose"), by_purpose)
     _upsert(OriginMonthlyTotal, ("district", "month", "origin"), by_origin)
 
 
@@ -123,7 +127,7 @@ def _upsert(model, keys: tuple[str, ...], deltas: dict[tuple, list]) -> None:
 def totals_after_region_change(organisation: Organisation, *, changed: Iterable[str]) -> None:
     """A steward moved a budget unit to another district or a supplier to another region of
     origin (``changed``: the names of the fields the admin's form changed). Only the admin
-    changes a region once there may be purchases; it is a rare correction, so both tables are
+    changes a region once there may be purchases; it is a rare correction, so the tables are
     recomputed (seconds at 10^6 purchases, in the admin's transaction) rather than each
     purchase's share moved."""
     kinds = (Organisation.Kind.BUDGET_UNIT, Organisation.Kind.SUPPLIER)
@@ -153,12 +157,21 @@ def _refill(model, grouped, keys: dict[str, str]) -> None:
 
 @transaction.atomic
 def totals_rebuild() -> tuple[int, int]:
-    """Recompute both tables from the purchases; returns their row counts."""
+    """Recompute the three tables from the purchases; returns the row counts of the units' and
+    the origins' (the purposes' follow the units')."""
     MonthlyTotal.objects.all().delete()
+    PurposeMonthlyTotal.objects.all().delete()
     OriginMonthlyTotal.objects.all().delete()
     counted_records = ProcurementRecord.objects.exclude(status=REJECTED).order_by()
     _refill(
         MonthlyTotal,
+        counted_records.annotate(m=TruncMonth("purchased_on"))
+        .values("budget_unit_id", "m", "channel")
+        .annotate(total=Sum("amount"), n=Count("pk")),
+        {"budget_unit_id": "budget_unit_id", "month": "m", "channel": "channel"},
+    )
+    _refill(
+        PurposeMonthlyTotal,
         counted_records.annotate(m=TruncMonth("purchased_on"))
         .values("budget_unit_id", "m", "channel", "purpose")
         .annotate(total=Sum("amount"), n=Count("pk")),

@@ -61,6 +61,7 @@ def test_changelist_and_add_page_open(admin_client, model):
         ApplicationEvent,
         ExitAction,
         p.MonthlyTotal,
+        p.PurposeMonthlyTotal,
         p.OriginMonthlyTotal,
         p.QuarterReturn,
         p.ReturnComment,

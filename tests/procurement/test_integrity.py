@@ -27,8 +27,6 @@ from procurement.integrity_selectors import describe
 from procurement.integrity_services import flag_confirm, flag_dismiss
 from procurement.models import (
     IntegrityFlag,
-    MonthlyTotal,
-    OriginMonthlyTotal,
     ProcurementRecord,
     QuarterSubmission,
     Voucher,
@@ -39,6 +37,7 @@ from products.models import Certificate
 from tests import factories as f
 
 from .test_imports import csv_bytes, row
+from .test_totals import snapshot
 
 pytestmark = pytest.mark.django_db
 
@@ -225,21 +224,6 @@ def test_a_second_run_finds_nothing_new_and_a_dismissed_flag_stays(shared, city_
     flag.refresh_from_db()
     assert flag.status == IntegrityFlag.Status.DISMISSED
     assert IntegrityFlag.objects.filter(record=shared[0]).count() == 1
-
-
-def snapshot():
-    return (
-        sorted(
-            MonthlyTotal.objects.exclude(records=0, amount=0).values_list(
-                "budget_unit_id", "month", "channel", "purpose", "amount", "records"
-            )
-        ),
-        sorted(
-            OriginMonthlyTotal.objects.exclude(records=0, amount=0).values_list(
-                "district", "month", "origin", "amount", "records"
-            )
-        ),
-    )
 
 
 def test_confirm_rejects_the_purchase_and_moves_the_totals(

@@ -25,6 +25,7 @@ from procurement.models import (
     MonthlyTotal,
     OriginMonthlyTotal,
     ProcurementRecord,
+    PurposeMonthlyTotal,
     QuarterSubmission,
 )
 from procurement.rules import RecordData
@@ -56,16 +57,22 @@ ENDED = [Quarter(2025, q) for q in range(1, 5)] + [Quarter(2026, q) for q in ran
 
 
 def snapshot():
-    """Both tables, rows that hold nothing (every purchase of them taken out) aside."""
+    """The three tables (the units', the origins', the units' by purpose), rows that hold
+    nothing (every purchase of them taken out) aside."""
     return (
         sorted(
             MonthlyTotal.objects.exclude(records=0, amount=0).values_list(
-                "budget_unit_id", "month", "channel", "purpose", "amount", "records"
+                "budget_unit_id", "month", "channel", "amount", "records"
             )
         ),
         sorted(
             OriginMonthlyTotal.objects.exclude(records=0, amount=0).values_list(
                 "district", "month", "origin", "amount", "records"
+            )
+        ),
+        sorted(
+            PurposeMonthlyTotal.objects.exclude(records=0, amount=0).values_list(
+                "budget_unit_id", "month", "channel", "purpose", "amount", "records"
             )
         ),
     )
@@ -103,6 +110,11 @@ def test_applied_differences_equal_a_rebuild(unit_a, unit_b, supplier_org, suppl
     totals_apply(removed=before, added=counted(records[1:2] + records[3:]))
     applied = snapshot()
     assert applied[0] == [
+        (unit_a.pk, datetime.date(2026, 1, 1), "platform_832", Decimal("100.10"), 1),
+        (unit_a.pk, datetime.date(2026, 2, 1), "outlet", Decimal("3280.00"), 1),
+        (unit_a.pk, datetime.date(2026, 3, 1), "platform_832", Decimal("7.00"), 1),
+    ]
+    assert applied[2] == [
         (unit_a.pk, datetime.date(2026, 1, 1), "platform_832", "canteen", Decimal("100.10"), 1),
         (unit_a.pk, datetime.date(2026, 2, 1), "outlet", "canteen", Decimal("3280.00"), 1),
         (
@@ -433,18 +445,16 @@ def test_a_stewards_change_and_deletion_in_the_admin_move_the_totals(
     assert response.status_code == 302, response.context["adminform"].form.errors
     record.refresh_from_db()
     assert (record.status, record.amount) == (REJECTED, Decimal("250.00"))
-    assert snapshot() == ([], [])  # rejected: it no longer counts
+    assert snapshot() == ([], [], [])  # rejected: it no longer counts
     data["status"] = RECORDED
     admin_client.post(f"/admin/procurement/procurementrecord/{record.pk}/change/", data)
-    assert snapshot()[0] == [
-        (unit_a.pk, datetime.date(2026, 2, 1), "outlet", "canteen", Decimal("250.00"), 1)
-    ]
+    assert snapshot()[0] == [(unit_a.pk, datetime.date(2026, 2, 1), "outlet", Decimal("250.00"), 1)]
     assert_exact()
     response = admin_client.post(
         f"/admin/procurement/procurementrecord/{record.pk}/delete/", {"post": "yes"}
     )
     assert response.status_code == 302
-    assert snapshot() == ([], [])
+    assert snapshot() == ([], [], [])
 
 
 def test_the_admins_delete_action_takes_the_purchases_out(admin_client, unit_a, supplier_org):
@@ -504,7 +514,7 @@ def test_a_quarter_moved_into_or_out_of_rejected_moves_the_totals(unit_a, suppli
         )
     quarter, now = Quarter(2026, 1), timezone.now()
     set_quarter_status(unit_a, quarter, RECORDED, REJECTED, actor=clerk, reason="x", now=now)
-    assert snapshot() == ([], [])
+    assert snapshot() == ([], [], [])
     set_quarter_status(unit_a, quarter, REJECTED, RECORDED, actor=clerk, reason="x", now=now)
     assert snapshot()[0][0][-1] == 2
     assert_exact()
