@@ -10,10 +10,13 @@ unchanged; so does every other value.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import Cell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -38,6 +41,33 @@ def safe_row(values: Iterable[Any]) -> list[Any]:
         else:
             row.append(safe_value(value))
     return row
+
+
+TITLE_FONT = Font(bold=True, size=14)
+HEADER_FONT = Font(bold=True)
+
+
+def titled_sheet(book, name: str, *, title: str, headers: Sequence[tuple[str, int]]):
+    """A new write-only sheet of ``book`` opening with ``title`` (larger, bold) and a row of
+    the column headers (bold), both kept in view as the officer scrolls; each column as wide
+    as ``headers`` says (header, width)."""
+    sheet = book.create_sheet(name)
+    for index, (_header, width) in enumerate(headers, start=1):
+        sheet.column_dimensions[get_column_letter(index)].width = width
+    sheet.freeze_panes = "A3"
+    sheet.append([styled_cell(sheet, title, font=TITLE_FONT)])
+    sheet.append([styled_cell(sheet, header, font=HEADER_FONT) for header, _width in headers])
+    return sheet
+
+
+def styled_cell(sheet, value: Any, *, font: Font | None = None, number_format: str = ""):
+    """A cell of a write-only ``sheet`` with its font or number format, its value made safe."""
+    cell = WriteOnlyCell(sheet, value=safe_value(value))
+    if font is not None:
+        cell.font = font
+    if number_format:
+        cell.number_format = number_format
+    return cell
 
 
 def write_row(sheet, values: Iterable[Any]) -> None:

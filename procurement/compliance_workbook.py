@@ -11,11 +11,8 @@ from itertools import islice
 
 from django.db.models import QuerySet
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
 
-from portal.excel import safe_row, safe_value
+from portal.excel import safe_row, styled_cell, titled_sheet
 from portal.formatting import percent
 
 from .exports import YUAN_FORMAT
@@ -68,26 +65,11 @@ def _chunks(units: QuerySet[BudgetUnit]):
 def compliance_workbook(units: QuerySet[BudgetUnit], book: RuleBook, title: str):
     """The rows as an .xlsx in a temporary file, written row by row (write-only mode)."""
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("采购比例完成情况")
-    headers = _headers(book)
-    for index, (_header, width) in enumerate(headers, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = "A3"
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = Font(bold=True, size=14)
-    sheet.append([heading])
-    header_cells = []
-    for header, _width in headers:
-        cell = WriteOnlyCell(sheet, value=safe_value(header))
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet = titled_sheet(workbook, "采购比例完成情况", title=title, headers=_headers(book))
     categories = dict(BudgetUnit.Category.choices)
 
     def number(value, number_format):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = number_format
-        return cell
+        return styled_cell(sheet, value, number_format=number_format)
 
     def rule_cells(status: RuleStatus) -> list:
         return [

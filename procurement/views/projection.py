@@ -18,10 +18,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from portal.excel import safe_row
+from portal.excel import safe_row, styled_cell, titled_sheet
 from portal.money import ZERO
 from portal.periods import today
 from portal.permissions import role_required
@@ -161,25 +159,11 @@ def _title(filters: Filters, as_of) -> str:
 def projection_workbook(rows: list[Projection], title: str):
     """The rows as an .xlsx in a temporary file (write-only mode)."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("年终预测")
-    for index, (_header, width) in enumerate(EXPORT_HEADERS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    sheet.freeze_panes = "A3"
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = Font(bold=True, size=14)
-    sheet.append([heading])
-    header_cells = []
-    for header, _width in EXPORT_HEADERS:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet = titled_sheet(book, "年终预测", title=title, headers=EXPORT_HEADERS)
     categories = dict(BudgetUnit.Category.choices)
 
     def number(value, number_format):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.number_format = number_format
-        return cell
+        return styled_cell(sheet, value, number_format=number_format)
 
     for row in rows:
         sheet.append(

@@ -18,10 +18,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 
-from portal.excel import safe_row
+from portal.excel import safe_row, titled_sheet
 from portal.periods import QUARTERS, Quarter, today
 from portal.permissions import role_required
 from portal.roles import actor_of
@@ -139,18 +137,7 @@ STATUS_HEADERS = [
 def status_workbook(table: StatusTable, title: str):
     """The rows the filters select, all pages, as an .xlsx in a temporary file."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("季度报送情况")
-    for index, (_header, width) in enumerate(STATUS_HEADERS):
-        sheet.column_dimensions[chr(ord("A") + index)].width = width
-    heading = WriteOnlyCell(sheet, value=title)
-    heading.font = Font(bold=True, size=14)
-    sheet.append([heading])
-    header_cells = []
-    for header, _width in STATUS_HEADERS:
-        cell = WriteOnlyCell(sheet, value=header)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet = titled_sheet(book, "季度报送情况", title=title, headers=STATUS_HEADERS)
 
     def moment(value):
         from django.utils import timezone
