@@ -7,11 +7,8 @@ from .core import (
     BudgetUnit,
     Channel,
     Declaration,
-    MonthlyTotal,
-    OriginMonthlyTotal,
     ProcurementRecord,
     Purpose,
-    PurposeMonthlyTotal,
     QuarterSubmission,
     QuotaPolicy,
     Voucher,
@@ -20,6 +17,7 @@ from .integrity import IntegrityFlag
 from .quota import QuotaRule
 from .reconciliation import OrderImport, PlatformOrder
 from .returns import QuarterReturn, ReturnComment
+from .totals import MonthlyTotal, OriginMonthlyTotal, PurposeMonthlyTotal
 
 __all__ = [
     "PLAUSIBLE_YEAR",

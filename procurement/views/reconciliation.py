@@ -31,7 +31,8 @@ from portal.permissions import role_required
 from portal.roles import actor_of
 
 from ..exports import XLSX, YUAN_FORMAT
-from ..reconciliation import HEADERS, REQUIRED_HEADERS, platform_orders_import
+from ..reconciliation import platform_orders_import
+from ..reconciliation_file import HEADERS, REQUIRED_HEADERS
 from ..reconciliation_match import platform_orders_match
 from ..reconciliation_selectors import (
     MATCHED,

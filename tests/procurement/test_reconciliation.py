@@ -12,7 +12,8 @@ import pytest
 from openpyxl import Workbook
 
 from procurement.models import IntegrityFlag, OrderImport, PlatformOrder, ProcurementRecord
-from procurement.reconciliation import HEADERS, platform_orders_import
+from procurement.reconciliation import platform_orders_import
+from procurement.reconciliation_file import HEADERS
 from procurement.reconciliation_match import (
     DAYS_AFTER_ORDER,
     DAYS_BEFORE_ORDER,

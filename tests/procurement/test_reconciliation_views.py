@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from rest_framework.test import APIClient
 
 from procurement.models import OrderImport, PlatformOrder
-from procurement.reconciliation import HEADERS
+from procurement.reconciliation_file import HEADERS
 
 from .test_reconciliation import csv_bytes, logged, order, upload
 
