@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
                     "status",
                     models.CharField(
                         choices=[
-                            ("open", "Open"),
+                            ("open", "Awaiting review"),
                             ("confirmed", "Confirmed"),
                             ("dismissed", "Dismissed"),
                         ],
@@ -228,7 +228,7 @@ class Migration(migrations.Migration):
                     "status",
                     models.CharField(
                         choices=[
-                            ("open", "Open"),
+                            ("open", "Awaiting review"),
                             ("confirmed", "Confirmed"),
                             ("dismissed", "Dismissed"),
                         ],

@@ -21,7 +21,7 @@ class IntegrityFlag(models.Model):
         COUNTED_TWICE = "counted_twice", _("832 order logged twice")
 
     class Status(models.TextChoices):
-        OPEN = "open", _("Open")
+        OPEN = "open", _("Awaiting review")
         CONFIRMED = "confirmed", _("Confirmed")
         DISMISSED = "dismissed", _("Dismissed")
 
