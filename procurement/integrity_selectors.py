@@ -17,6 +17,7 @@ from portal.formatting import percent, yuan
 from portal.roles import actor_of
 
 from .models import IntegrityFlag
+from .selectors import scope_by_unit
 
 Kind = IntegrityFlag.Kind
 
@@ -32,15 +33,10 @@ def flag_for_user(user) -> QuerySet[IntegrityFlag]:
         "related_record__supplier",
         "decided_by",
     )
-    if actor.is_city_office:
-        return qs
-    if actor.is_district_office:
-        return qs.filter(budget_unit__region_id=actor.district_code)
-    if actor.is_unit:
-        return qs.filter(
-            budget_unit_id=actor.organisation_id, status=IntegrityFlag.Status.CONFIRMED
-        )
-    return qs.none()
+    qs = scope_by_unit(qs, user, unit_field="budget_unit")
+    if actor.is_unit:  # a unit learns of a flag once an office has confirmed it
+        qs = qs.filter(status=IntegrityFlag.Status.CONFIRMED)
+    return qs
 
 
 def flag_counts(flags: QuerySet[IntegrityFlag]) -> dict[str, int]:

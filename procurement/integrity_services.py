@@ -19,10 +19,9 @@ from portal.errors import ApplicationError
 from portal.formatting import yuan
 from portal.history import stamp, step_reason
 from portal.notifications import members_of, notify
-from portal.roles import actor_of
 
 from .models import IntegrityFlag, ProcurementRecord
-from .services import lock_budget_unit
+from .services import lock_budget_unit, oversees_unit
 from .totals import counted, totals_apply
 
 OPEN = IntegrityFlag.Status.OPEN
@@ -31,10 +30,7 @@ REASON_MAX = 2000
 
 def may_decide(user, flag: IntegrityFlag) -> bool:
     """The city office decides every flag; a district office those of its district's units."""
-    who = actor_of(user)
-    if who.is_city_office:
-        return True
-    return who.is_district_office and who.district_code == flag.budget_unit.region_id
+    return oversees_unit(user, flag.budget_unit)
 
 
 def _checked(actor, flag: IntegrityFlag, reason: str) -> str:

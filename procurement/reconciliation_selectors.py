@@ -17,10 +17,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from portal.money import ZERO
-from portal.roles import actor_of
 
 from .models import Channel, OrderImport, PlatformOrder, ProcurementRecord
-from .selectors import monthly_total_for_user, record_for_user
+from .selectors import monthly_total_for_user, record_for_user, scope_by_unit
 
 MATCHED, ONLY_PLATFORM, ONLY_LOGGED, UNKNOWN_UNIT = (
     "matched",
@@ -39,28 +38,13 @@ ORDER_STATES = {
 def order_import_for_user(user) -> QuerySet[OrderImport]:
     """The imports a user may list: the city office all; a district office its units'; a
     unit's staff their unit's own (the city's exports hold other units' orders)."""
-    actor = actor_of(user)
     qs = OrderImport.objects.select_related("budget_unit", "uploaded_by")
-    if actor.is_city_office:
-        return qs
-    if actor.is_district_office:
-        return qs.filter(budget_unit__region_id=actor.district_code)
-    if actor.is_unit:
-        return qs.filter(budget_unit_id=actor.organisation_id)
-    return qs.none()
+    return scope_by_unit(qs, user, unit_field="budget_unit")
 
 
 def platform_order_for_user(user) -> QuerySet[PlatformOrder]:
     """The orders a user may read; those of unknown units only the city office."""
-    actor = actor_of(user)
-    qs = PlatformOrder.objects.all()
-    if actor.is_city_office:
-        return qs
-    if actor.is_district_office:
-        return qs.filter(budget_unit__region_id=actor.district_code)
-    if actor.is_unit:
-        return qs.filter(budget_unit_id=actor.organisation_id)
-    return qs.none()
+    return scope_by_unit(PlatformOrder.objects.all(), user, unit_field="budget_unit")
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,6 @@ from portal.formatting import yuan
 from portal.history import stamp
 from portal.notifications import members_of, notify
 from portal.periods import Quarter
-from portal.roles import actor_of
 
 from .models import (
     BudgetUnit,
@@ -35,7 +34,7 @@ from .models import (
 from .round_changes import changes_of_rounds
 from .rules import quarter_label
 from .selectors import record_for_user, submission_for_user
-from .services import lock_budget_unit, set_quarter_status
+from .services import lock_budget_unit, oversees_unit, set_quarter_status
 
 # An office's comment is a note, not a report: longer text belongs in an attachment or a call.
 COMMENT_MAX_LENGTH = 2000
@@ -45,14 +44,6 @@ LABEL_MAX_LENGTH = 255
 
 SUBMITTED = QuarterSubmission.Status.SUBMITTED
 RETURNED = QuarterSubmission.Status.RETURNED
-
-
-def may_return(user, budget_unit: BudgetUnit) -> bool:
-    """The city office, or the district office of the unit's district (as for reopening)."""
-    who = actor_of(user)
-    return who.is_city_office or (
-        who.is_district_office and who.district_code == budget_unit.region_id
-    )
 
 
 def record_label(record: ProcurementRecord) -> str:
@@ -122,7 +113,7 @@ def quarter_return(
     declaration open again as on a reopening (architecture.md: a correction is an explicit,
     recorded action); the unit's approver then submits it again, which closes the round.
     Each return is a new round, numbered from 1, and every round is kept."""
-    if not may_return(actor, budget_unit):
+    if not oversees_unit(actor, budget_unit):
         raise PermissionDenied(
             _("Only the city office or the unit's district office may return a quarter.")
         )

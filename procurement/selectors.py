@@ -30,7 +30,10 @@ from .models import (
 from .quota import DEFAULT_QUOTA_RATIO, SHARE_PLACES, RuleStatus, rule_book, statuses_by_unit
 
 
-def _scope_by_unit(qs: QuerySet, user, *, unit_field: str) -> QuerySet:
+def scope_by_unit(qs: QuerySet, user, *, unit_field: str) -> QuerySet:
+    """``qs`` narrowed to the rows whose budget unit (through ``unit_field``) the user may
+    read: the city office all, a district office its district's, a unit's staff their own,
+    anyone else none."""
     actor = actor_of(user)
     if actor.is_city_office:
         return qs
@@ -55,13 +58,13 @@ def budget_unit_for_user(user) -> QuerySet[BudgetUnit]:
 
 def record_for_user(user) -> QuerySet[ProcurementRecord]:
     qs = ProcurementRecord.objects.select_related("budget_unit", "supplier", "product")
-    return _scope_by_unit(qs, user, unit_field="budget_unit")
+    return scope_by_unit(qs, user, unit_field="budget_unit")
 
 
 def monthly_total_for_user(user) -> QuerySet[MonthlyTotal]:
     """The units' running totals (``procurement.totals``) the user may read, scoped as their
     purchases are."""
-    return _scope_by_unit(MonthlyTotal.objects.order_by(), user, unit_field="budget_unit")
+    return scope_by_unit(MonthlyTotal.objects.order_by(), user, unit_field="budget_unit")
 
 
 def origin_total_for_user(user) -> QuerySet[OriginMonthlyTotal]:
@@ -77,19 +80,19 @@ def origin_total_for_user(user) -> QuerySet[OriginMonthlyTotal]:
 
 
 def declaration_for_user(user) -> QuerySet[Declaration]:
-    return _scope_by_unit(
+    return scope_by_unit(
         Declaration.objects.select_related("budget_unit"), user, unit_field="budget_unit"
     )
 
 
 def submission_for_user(user) -> QuerySet[QuarterSubmission]:
-    return _scope_by_unit(
+    return scope_by_unit(
         QuarterSubmission.objects.select_related("budget_unit"), user, unit_field="budget_unit"
     )
 
 
 def voucher_for_user(user) -> QuerySet[Voucher]:
-    return _scope_by_unit(Voucher.objects.all(), user, unit_field="record__budget_unit")
+    return scope_by_unit(Voucher.objects.all(), user, unit_field="record__budget_unit")
 
 
 def quota_policy_for_user(user) -> QuerySet[QuotaPolicy]:

@@ -53,6 +53,15 @@ def require_unit_role(user, budget_unit: BudgetUnit, *roles: Role) -> None:
         raise PermissionDenied(_("Only the unit's own staff in the right role may do this."))
 
 
+def oversees_unit(user, budget_unit: BudgetUnit) -> bool:
+    """Whether ``user`` is an office over the unit: the city office, or the office of the
+    unit's district (it reopens and returns the unit's quarters, decides its flags)."""
+    who = actor_of(user)
+    return who.is_city_office or (
+        who.is_district_office and who.district_code == budget_unit.region_id
+    )
+
+
 def lock_budget_unit(budget_unit_id: int) -> None:
     """Take the unit's row lock for the rest of the transaction. Every change to a unit's
     quarter (its records, its declaration, its submission or reopening) takes it first, so a
@@ -369,9 +378,7 @@ def quarter_reopen(
 ) -> QuarterSubmission:
     """A coordination office reopens a submitted quarter for correction, with a reason that
     stays on the record (architecture.md: a correction is an explicit, recorded action)."""
-    who = actor_of(actor)
-    in_district = who.is_district_office and who.district_code == budget_unit.region_id
-    if not (who.is_city_office or in_district):
+    if not oversees_unit(actor, budget_unit):
         raise PermissionDenied(
             _("Only the city office or the unit's district office may reopen a quarter.")
         )

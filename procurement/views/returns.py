@@ -30,12 +30,12 @@ from ..models import QuarterSubmission
 from ..returns import (
     COMMENT_MAX_LENGTH,
     RECORD_COMMENT_MAX_LENGTH,
-    may_return,
     quarter_records,
     quarter_return,
     quarter_rounds,
 )
 from ..selectors import budget_unit_for_user, submission_for_user
+from ..services import oversees_unit
 from ..submission_status import SUBMISSION_DEADLINE_DAYS, State, StatusTable, submission_status
 from .common import CITY, CLERK, DISTRICT, READERS, YearListFilterForm
 
@@ -307,7 +307,7 @@ def quarter_rounds_page(request: HttpRequest, unit: int, year: int, quarter: int
             "is_clerk": actor.role == CLERK,
             "open_for_unit": status == QuarterSubmission.Status.RETURNED,
             "can_return": status == QuarterSubmission.Status.SUBMITTED
-            and may_return(user, budget_unit),
+            and oversees_unit(user, budget_unit),
         },
     )
 
