@@ -142,6 +142,20 @@ class CreatorStampMixin:
         formset.save_m2m()
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Rows the portal's services write (a step with its actor and time, a running total):
+    to look at only, so that no change escapes the service's rules and records."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class ReadOnlyInline(admin.TabularInline):
     """An inline that shows history: nothing is added, changed or removed through it."""
 

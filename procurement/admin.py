@@ -18,6 +18,7 @@ from portal.admin import (
     CreatorStampMixin,
     MembershipInline,
     OrganisationKindForm,
+    ReadOnlyAdmin,
     ReadOnlyInline,
     UploadedFileForm,
 )
@@ -237,22 +238,20 @@ class QuarterSubmissionAdmin(SimpleHistoryAdmin):
     autocomplete_fields = ["budget_unit", "submitted_by", "reopened_by"]
 
 
-class RunningTotalAdmin(admin.ModelAdmin):
+class ServiceWrittenAdmin(ReadOnlyAdmin):
+    """Rows the procurement services write, by the hundred thousand (the running totals) or
+    with each step's actor and time (returns, integrity decisions, the 832 platform's
+    orders): read-only, without the full count and facet counts of a long table."""
+
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+
+class RunningTotalAdmin(ServiceWrittenAdmin):
     """The running totals, to look at only: the services keep them and ``totals_rebuild``
     recomputes them; a hand-made change would make every compliance figure wrong."""
 
     date_hierarchy = "month"
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MonthlyTotal)
@@ -286,24 +285,6 @@ class QuotaRuleAdmin(SimpleHistoryAdmin):
     list_filter = ["base", "policy__year"]
     search_fields = ["name"]
     list_select_related = ["policy"]
-
-
-class ServiceWrittenAdmin(admin.ModelAdmin):
-    """Rows the portal's services write, each step with its actor and time (returns for
-    correction, integrity decisions, the 832 platform's orders): to look at only, so that no
-    change escapes the steps' rules and records."""
-
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(QuarterReturn)

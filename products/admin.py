@@ -15,6 +15,7 @@ from portal.admin import (
     MembershipInline,
     OrganisationKindForm,
     ProvinceListFilter,
+    ReadOnlyAdmin,
     UploadedFileForm,
 )
 from portal.models import Organisation
@@ -162,7 +163,7 @@ class EvaluationInline(admin.TabularInline):
 
 
 @admin.register(ApplicationEvent)
-class ApplicationEventAdmin(admin.ModelAdmin):
+class ApplicationEventAdmin(ReadOnlyAdmin):
     """The steps of applications: a record, never edited."""
 
     list_display = ["at", "application", "action", "from_status", "to_status", "actor"]
@@ -178,15 +179,6 @@ class ApplicationEventAdmin(admin.ModelAdmin):
         "at",
         "comment",
     ]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CertificationApplication)
@@ -283,22 +275,13 @@ class ProductPhotoAdmin(CreatorStampMixin, admin.ModelAdmin):
 
 
 @admin.register(ExitAction)
-class ExitActionAdmin(admin.ModelAdmin):
+class ExitActionAdmin(ReadOnlyAdmin):
     """Dynamic exit (动态退出) as recorded by the office's actions: a record, never edited."""
 
     list_display = ["at", "action", "certificate", "product", "base", "reason", "actor"]
     list_filter = ["action", "reason"]
     list_select_related = ["certificate", "product", "base", "actor"]
     search_fields = ["certificate__number", "product__name", "base__name", "note"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(MonitoringRecord)
