@@ -2,7 +2,8 @@
 in DRF's ``{field: [messages]}`` shape."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import exceptions
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 from rest_framework.routers import DefaultRouter, SimpleRouter
 from rest_framework.serializers import as_serializer_error
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -42,3 +43,12 @@ class Router(IdRoutes, SimpleRouter):
 
 class RootRouter(IdRoutes, DefaultRouter):
     """The router that also serves the API root."""
+
+
+def file_refused(message: str) -> Response:
+    """An import's 400 for a file refused as a whole (too large, say), in api.md's shape of an
+    import's errors: nothing created, one problem on its first row."""
+    return Response(
+        {"created": 0, "errors": [{"row": 1, "column": "", "message": message}]},
+        status=status.HTTP_400_BAD_REQUEST,
+    )

@@ -53,14 +53,20 @@ class Table:
     blank_formulas: set[tuple[int, int]] = field(default_factory=set)
 
 
+def oversize_message(size: int) -> str | None:
+    """Why a file of ``size`` bytes is refused before it is read (the portal's upload limit);
+    None when it is within the limit."""
+    limit = settings.PORTAL_MAX_UPLOAD_BYTES
+    if size > limit:
+        return _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
+    return None
+
+
 def read_table(name: str, content: bytes, *, expected_columns: int) -> Table:
     """The rows of an uploaded .xlsx or .csv; ``expected_columns`` is the template's width,
     named when a row is far wider."""
-    limit = settings.PORTAL_MAX_UPLOAD_BYTES
-    if len(content) > limit:
-        raise ImportFileError(
-            _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
-        )
+    if (problem := oversize_message(len(content))) is not None:
+        raise ImportFileError(problem)
     if content.startswith(b"PK\x03\x04"):
         return _read_xlsx(content, expected_columns)
     lowered = name.lower()

@@ -17,18 +17,18 @@ capture "sales" as an id.
 from __future__ import annotations
 
 import django_filters
-from django.conf import settings
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from portal.api import file_refused
 from portal.models import Role
 from portal.periods import today
 from portal.permissions import HasRole
+from portal.spreadsheets import oversize_message
 
 from ..imports import sales_import
 from ..models import Outlet, OutletSalesReport
@@ -183,13 +183,8 @@ class SalesReportViewSet(
         values = SalesImportInput(data=request.data)
         values.is_valid(raise_exception=True)
         upload = values.validated_data["file"]
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            problem = _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
-            return Response(
-                {"created": 0, "errors": [{"row": 1, "column": "", "message": problem}]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if (problem := oversize_message(upload.size)) is not None:
+            return file_refused(problem)
         result = sales_import(
             actor=request.user,
             year=values.validated_data["year"],

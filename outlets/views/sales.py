@@ -27,6 +27,7 @@ from portal.money import ZERO
 from portal.periods import today
 from portal.permissions import role_required
 from portal.roles import actor_of
+from portal.spreadsheets import oversize_message
 from procurement.exports import XLSX
 from procurement.forms import call_service
 
@@ -214,12 +215,8 @@ def sales_import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
         month = form.chosen_month()
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            form.add_error(
-                "file",
-                _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)},
-            )
+        if (problem := oversize_message(upload.size)) is not None:
+            form.add_error("file", problem)
         else:
             result = sales_import(
                 actor=request.user,

@@ -3,7 +3,6 @@ summary, or 400 ``{"created": 0, "errors": [{"row", "column", "message"}]}``, no
 list the imports, and read the result by state (``matched``, ``only_platform``,
 ``only_logged``, ``unknown_unit``), period and unit."""
 
-from django.conf import settings
 from django.urls import path
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -12,6 +11,9 @@ from rest_framework import serializers, status
 from rest_framework.generics import GenericAPIView, ListAPIView
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
+
+from portal.api import file_refused
+from portal.spreadsheets import oversize_message
 
 from ..models import OrderImport, PlatformOrder, ProcurementRecord
 from ..reconciliation import platform_orders_import
@@ -101,13 +103,8 @@ class OrderImportView(ListAPIView):
         serializer = OrderImportInput(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            problem = _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
-            return Response(
-                {"created": 0, "errors": [{"row": 1, "column": "", "message": problem}]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if (problem := oversize_message(upload.size)) is not None:
+            return file_refused(problem)
         result = platform_orders_import(
             actor=request.user, name=upload.name, content=upload.read(), now=timezone.now()
         )

@@ -1,6 +1,5 @@
 """The procurement API of api.md, on the same services and scoped selectors as the pages."""
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -10,9 +9,11 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
 
+from portal.api import file_refused
 from portal.periods import today
 from portal.roles import actor_of
 from portal.serializers import RelatedId
+from portal.spreadsheets import oversize_message
 
 from .. import services
 from ..imports import procurement_import
@@ -190,13 +191,8 @@ class ImportView(GenericAPIView):
         unit = serializer.validated_data.get("budget_unit") or own_budget_unit(request.user)
         if unit is None:
             raise PermissionDenied(_("Only a budget unit's clerk may import purchases."))
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            problem = _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
-            return Response(
-                {"created": 0, "errors": [{"row": 1, "column": "", "message": problem}]},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
+        if (problem := oversize_message(upload.size)) is not None:
+            return file_refused(problem)
         result = procurement_import(
             actor=request.user,
             budget_unit=unit,

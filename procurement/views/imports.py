@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.http import FileResponse, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from portal.models import Role
 from portal.periods import today
 from portal.permissions import role_required
+from portal.spreadsheets import oversize_message
 
 from ..exports import XLSX
 from ..imports import HEADERS, RowProblem, build_template, procurement_import
@@ -56,12 +56,8 @@ def import_page(request: HttpRequest) -> HttpResponse:
     problems: list[RowProblem] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        limit = settings.PORTAL_MAX_UPLOAD_BYTES
-        if upload.size > limit:
-            form.add_error(
-                "file",
-                _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)},
-            )
+        if (problem := oversize_message(upload.size)) is not None:
+            form.add_error("file", problem)
         else:
             result = procurement_import(
                 actor=request.user,

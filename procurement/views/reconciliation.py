@@ -10,7 +10,6 @@ import io
 import tempfile
 
 from django import forms
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -29,6 +28,7 @@ from portal.excel import add_notes_sheet, safe_row, workbook_bytes
 from portal.periods import today
 from portal.permissions import role_required
 from portal.roles import actor_of
+from portal.spreadsheets import oversize_message
 
 from ..exports import XLSX, YUAN_FORMAT
 from ..reconciliation import platform_orders_import
@@ -144,11 +144,8 @@ def _state_links(request: HttpRequest, totals: dict, current: str, *, is_city: b
 def _upload(request: HttpRequest, form: OrderUploadForm):
     """The upload's problems, or None when the orders are stored."""
     upload = form.cleaned_data["file"]
-    limit = settings.PORTAL_MAX_UPLOAD_BYTES
-    if upload.size > limit:
-        form.add_error(
-            "file", _("The file is larger than %(limit)s MB.") % {"limit": limit // (1024 * 1024)}
-        )
+    if (problem := oversize_message(upload.size)) is not None:
+        form.add_error("file", problem)
         return []
     result = platform_orders_import(
         actor=request.user, name=upload.name, content=upload.read(), now=timezone.now()
