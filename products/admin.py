@@ -24,12 +24,18 @@ from procurement.totals import totals_after_region_change
 from .models import (
     ApplicationDocument,
     ApplicationEvent,
+    BaseEvaluation,
     Certificate,
     CertificationApplication,
     CertificationScheme,
+    Disclosure,
     Evaluation,
     ExitAction,
+    Expert,
+    ExpertAssignment,
+    ExpertConflict,
     MonitoringRecord,
+    Objection,
     Product,
     ProductPhoto,
     Supplier,
@@ -293,3 +299,95 @@ class MonitoringRecordAdmin(admin.ModelAdmin):
     search_fields = ["product__name", "base__name", "agency", "findings"]
     autocomplete_fields = ["product", "base"]
     readonly_fields = ["recorded_by", "recorded_at", "handled_by", "handled_at"]
+
+
+# --- Issue 10: base evaluation, public disclosure --------------------------------------------
+
+
+class ExpertConflictInline(admin.TabularInline):
+    model = ExpertConflict
+    fields = ["supplier", "reason", "declared_at"]
+    readonly_fields = ["declared_at"]
+    autocomplete_fields = ["supplier"]
+    extra = 0
+
+
+@admin.register(Expert)
+class ExpertAdmin(SimpleHistoryAdmin):
+    """The evaluation's expert pool (专家库), with the conflicts of interest each declared."""
+
+    list_display = ["name", "organisation", "title", "speciality", "active"]
+    list_filter = ["active", "speciality"]
+    search_fields = ["name", "organisation"]
+    autocomplete_fields = ["user"]
+    inlines = [ExpertConflictInline]
+
+
+@admin.register(ExpertConflict)
+class ExpertConflictAdmin(admin.ModelAdmin):
+    list_display = ["expert", "supplier", "reason", "declared_at"]
+    list_select_related = ["expert", "supplier"]
+    search_fields = ["expert__name", "supplier__name", "reason"]
+    autocomplete_fields = ["expert", "supplier"]
+
+
+class ExpertAssignmentInline(admin.TabularInline):
+    model = ExpertAssignment
+    fields = ["position", "expert", "conflict_declared", "score", "scored_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BaseEvaluation)
+class BaseEvaluationAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """A base's yearly evaluation: its stages are the services' (the evaluation pages), so
+    the admin only reads it, with its history."""
+
+    list_display = ["base", "year", "category", "status", "final_score"]
+    list_filter = ["year", "category", "status"]
+    list_select_related = ["base"]
+    search_fields = ["base__name", "base__supplier__name"]
+    inlines = [ExpertAssignmentInline]
+
+
+@admin.register(ExpertAssignment)
+class ExpertAssignmentAdmin(ReadOnlyAdmin):
+    list_display = ["evaluation", "position", "expert", "conflict_declared", "score"]
+    list_select_related = ["evaluation__base", "expert"]
+    search_fields = ["expert__name", "evaluation__base__name"]
+
+
+class ObjectionInline(admin.TabularInline):
+    model = Objection
+    fields = ["submitted_at", "name", "status", "decided_by", "decided_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Disclosure)
+class DisclosureAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    """Public disclosures (公示): opened by the decisions they publish, settled by the nightly
+    job or by the office's decision on an objection; read only here."""
+
+    list_display = ["pk", "kind", "status", "starts_on", "ends_on", "removal", "self_reported"]
+    list_filter = ["kind", "status", "removal"]
+    date_hierarchy = "starts_on"
+    search_fields = ["certificate__number", "product__name", "base__name", "summary"]
+    inlines = [ObjectionInline]
+
+
+@admin.register(Objection)
+class ObjectionAdmin(ReadOnlyAdmin, SimpleHistoryAdmin):
+    list_display = ["disclosure", "name", "status", "submitted_at", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["disclosure"]
+    search_fields = ["name", "contact", "text"]

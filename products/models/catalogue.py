@@ -1,6 +1,8 @@
 """Suppliers (供应商/经营主体), their bases (供深基地) and products, with the product photos the
 catalogue shows."""
 
+import secrets
+
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -105,6 +107,16 @@ class SupplierBase(models.Model):
         return self.name
 
 
+# Crockford's base 32 without I, L, O, U: no letter read as a digit on a printed label.
+TRACE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+TRACE_CODE_LENGTH = 8
+
+
+def new_trace_code() -> str:
+    """A random product code for the short URL and QR code of 一品一码 (32^8 ≈ 10^12)."""
+    return "".join(secrets.choice(TRACE_ALPHABET) for _ in range(TRACE_CODE_LENGTH))
+
+
 class Product(models.Model):
     """A product offered for assistance purchase, with the catalogue fields Guangzhou
     publishes (品种, 价格, 供应量, 上市周期, 带贫能力)."""
@@ -149,6 +161,10 @@ class Product(models.Model):
     description = models.TextField(_("description"), blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.LISTED
+    )
+    # 一品一码: the product's stable public code, behind its short URL /p/<code>/ and QR code.
+    trace_code = models.CharField(
+        _("trace code"), max_length=16, unique=True, default=new_trace_code, editable=False
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)

@@ -85,6 +85,16 @@ class CertificationApplication(models.Model):
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
+    # A renewal application names the certificate it renews; it opens pre-filled from the
+    # application that certificate was issued on.
+    renews = models.ForeignKey(
+        "Certificate",
+        verbose_name=_("renews certificate"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewal_applications",
+    )
     standard_claimed = models.CharField(_("standard claimed"), max_length=128, blank=True)
     poverty_link = models.TextField(
         _("poverty-reduction link"), blank=True, help_text=_("How the product lifts households")
@@ -198,6 +208,16 @@ class ApplicationDocument(models.Model):
     content_type = models.CharField(_("content type"), max_length=64)
     size = models.PositiveIntegerField(_("size (bytes)"))
     sha256 = models.CharField(_("SHA-256"), max_length=64)
+    # A renewal carries the documents of the application it renews over (the same stored file)
+    # unless the supplier replaces them; removing a carried document never deletes the file.
+    carried_from = models.ForeignKey(
+        "self",
+        verbose_name=_("carried over from"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("uploaded by"),
@@ -263,6 +283,8 @@ class Certificate(models.Model):
     """A certificate a scheme issued to a product or base, valid for a period."""
 
     class Status(models.TextChoices):
+        # Issued on approval and publicly disclosed (公示); valid once the disclosure takes effect.
+        PENDING = "pending", _("In public disclosure")
         VALID = "valid", _("Valid")
         SUSPENDED = "suspended", _("Suspended")
         REVOKED = "revoked", _("Revoked")
@@ -299,6 +321,15 @@ class Certificate(models.Model):
         blank=True,
         related_name="certificate",
     )
+    # The certificate this one renews (续证): the chain of a subject's certificates.
+    renews = models.ForeignKey(
+        "self",
+        verbose_name=_("renews"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="renewals",
+    )
     valid_from = models.DateField(_("valid from"))
     valid_until = models.DateField(_("valid until"))
     status = models.CharField(
@@ -323,7 +354,7 @@ class Certificate(models.Model):
                 condition=Q(valid_until__gte=F("valid_from")), name="certificate_period_ordered"
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["valid", "suspended", "revoked", "expired"]),
+                condition=Q(status__in=["pending", "valid", "suspended", "revoked", "expired"]),
                 name="certificate_status_known",
             ),
         ]

@@ -136,6 +136,8 @@ class MonitoringRecord(models.Model):
         blank=True,
     )
     proposal_note = models.TextField(_("decision on the proposal"), blank=True)
+    # Set when an objection to the record's public disclosure is upheld: the result is void.
+    annulled = models.BooleanField(_("annulled"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("recorded by"),

@@ -15,6 +15,10 @@ from outlets.models import Inspection, Outlet, OutletStatusChange
 from portal.models import Membership, Organisation, Region, Role
 from procurement.models import ProcurementRecord, Voucher
 from products.models import (
+    BaseEvaluation,
+    Disclosure,
+    ExpertAssignment,
+    Objection,
     Product,
 )
 from reporting.models import ReportRun
@@ -68,6 +72,10 @@ def test_changelist_and_add_page_open(admin_client, model):
         p.IntegrityFlag,
         p.OrderImport,
         p.PlatformOrder,
+        BaseEvaluation,
+        ExpertAssignment,
+        Disclosure,
+        Objection,
     )
     expected = 403 if model in by_services else 200
     assert admin_client.get(admin_url(model, "add")).status_code == expected
