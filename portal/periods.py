@@ -6,6 +6,7 @@ decide what "today" is.
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from dataclasses import dataclass
 
@@ -77,3 +78,12 @@ def ended_quarters(*, since: Quarter, as_of: datetime.date) -> list[Quarter]:
         result.append(current)
         current = current.next()
     return result
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later, clamped to the month's end (31 Jan + 1 → 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    return day.replace(
+        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
+    )

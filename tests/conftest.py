@@ -5,10 +5,21 @@ two suppliers, the city office and a reviewer.
 """
 
 import pytest
+from django.utils import translation
 
 from portal.models import Role
 
 from . import factories as f
+
+
+@pytest.fixture
+def english(settings, tmp_path):
+    """Messages in English (the portal's default language is Chinese) and uploads kept in a
+    folder of the test's own; a test module opts in with ``usefixtures("english")``."""
+    settings.LANGUAGE_CODE = "en"
+    settings.MEDIA_ROOT = tmp_path
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

@@ -215,6 +215,12 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 CELERY_RESULT_EXPIRES = 24 * 60 * 60
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
+    # Public disclosures (公示) whose period ended unopposed take effect at 01:10, before the
+    # certificates' expiry (01:30), so a renewal in effect is seen before its predecessor ends.
+    "products-disclosures-daily": {
+        "task": "products.disclosures_daily",
+        "schedule": crontab(hour=1, minute=10),
+    },
     # Expire certificates past their validity and warn suppliers 60 and 30 days
     # ahead, every night at 01:30 in CELERY_TIMEZONE (Asia/Shanghai), before anyone logs in.
     "products-certificates-daily": {
@@ -252,6 +258,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }
+
+# The portal's canonical public address (e.g. "https://xfbf.sz.gov.cn"), printed in the
+# products' QR codes (一品一码) so a label printed from an office's internal host still leads
+# the public to the public site; unset, the address the label was requested on is used.
+PORTAL_SITE_URL = env.str("PORTAL_SITE_URL", default="")
 
 # The outlet finder's map (Leaflet, vendored). Tiles come from a tile server the city chooses,
 # e.g. "https://tiles.example.gov.cn/{z}/{x}/{y}.png"; unset, the map draws no tile layer and

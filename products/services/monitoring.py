@@ -19,6 +19,7 @@ from portal.notifications import members_with_role, notify
 from portal.roles import actor_of
 
 from ..models import MonitoringRecord, Product, SupplierBase
+from .disclosure import disclosure_open
 from .oversight import (
     MONITORING_ROLES,
     Proposal,
@@ -87,6 +88,14 @@ def monitoring_record(
     )
     record.full_clean()
     record.save()
+    # The outcome is published (公示); an objection upheld in the period annuls it.
+    disclosure_open(
+        kind="monitoring",
+        actor=actor,
+        as_of=as_of,
+        summary=findings,
+        monitoring_record=record,
+    )
     if failed:
         notify(
             recipients=members_with_role(Role.CITY_OFFICE),

@@ -186,8 +186,12 @@ def _move_certificate(
     reason: str,
     note: str,
     as_of: datetime.date | None = None,
+    disclosed: bool = False,
 ) -> Certificate:
-    require_city_office(actor)
+    # ``disclosed``: a decision taking effect after its public disclosure; whoever decided it
+    # was checked then (products.services.disclosure).
+    if not disclosed:
+        require_city_office(actor)
     note = _clean_reason(reason, note)
     certificate = Certificate.objects.select_for_update().get(pk=certificate.pk)
     sources, target = CERTIFICATE_MOVES[action]
@@ -249,12 +253,17 @@ def certificate_suspend(
 
 @transaction.atomic
 def certificate_revoke(
-    *, actor, certificate: Certificate, reason: str, note: str = ""
+    *, actor, certificate: Certificate, reason: str, note: str = "", disclosed: bool = False
 ) -> Certificate:
     """The city office revokes a valid or suspended certificate. Final: it vouches for no
     purchase any more (``COUNTING_CERTIFICATE_STATUSES``) and cannot be reinstated."""
     return _move_certificate(
-        actor=actor, certificate=certificate, action=Action.REVOKE, reason=reason, note=note
+        actor=actor,
+        certificate=certificate,
+        action=Action.REVOKE,
+        reason=reason,
+        note=note,
+        disclosed=disclosed,
     )
 
 
@@ -292,10 +301,14 @@ def certificate_set_status(
 
 
 def _revoke_with_subject(*, actor, subject_field: str, subject, reason: str, note: str) -> int:
-    """An exit takes the subject's live certificates with it (see the module docstring)."""
+    """An exit takes the subject's live certificates with it (see the module docstring), and
+    those still in public disclosure."""
     certificates = list(
         Certificate.objects.select_for_update()
-        .filter(**{subject_field: subject}, status__in=LIVE_CERTIFICATE_STATUSES)
+        .filter(
+            **{subject_field: subject},
+            status__in=[*LIVE_CERTIFICATE_STATUSES, CertStatus.PENDING],
+        )
         .order_by("pk")
     )
     previous = {certificate.pk: certificate.status for certificate in certificates}
@@ -373,10 +386,13 @@ def _set_standing(
     status: str,
     reason: str,
     note: str,
+    disclosed: bool = False,
 ) -> StandingChange:
     """Move a product or base to ``status`` along ``moves``, record the step and notify the
-    supplier; exiting revokes the subject's certificates too."""
-    require_city_office(actor)
+    supplier; exiting revokes the subject's certificates too. ``disclosed``: an exit taking
+    effect after its public disclosure, whose decider was checked when it was decided."""
+    if not disclosed:
+        require_city_office(actor)
     note = _clean_reason(reason, note)
     subject = type(subject).objects.select_for_update().get(pk=subject.pk)
     action = _check_move(
@@ -401,14 +417,18 @@ def _set_standing(
     revoked = 0
     if action == Action.EXIT:
         revoked = _revoke_with_subject(
-            actor=actor, subject_field=subject_field, subject=subject, reason=reason, note=note
+            actor=actor,
+            subject_field=subject_field,
+            subject=subject,
+            reason=reason,
+            note=note,
         )
     return StandingChange(step, revoked)
 
 
 @transaction.atomic
 def product_set_status(
-    *, actor, product: Product, status: str, reason: str, note: str = ""
+    *, actor, product: Product, status: str, reason: str, note: str = "", disclosed: bool = False
 ) -> StandingChange:
     """The city office suspends, exits or relists a product (动态退出). Exiting is final and
     revokes the product's certificates, so it leaves the catalogue at once."""
@@ -423,12 +443,13 @@ def product_set_status(
         status=status,
         reason=reason,
         note=note,
+        disclosed=disclosed,
     )
 
 
 @transaction.atomic
 def base_set_status(
-    *, actor, base: SupplierBase, status: str, reason: str, note: str = ""
+    *, actor, base: SupplierBase, status: str, reason: str, note: str = "", disclosed: bool = False
 ) -> StandingChange:
     """The city office suspends, exits or reactivates a supplier base (供深基地). Exiting is
     final and revokes the base's certificates."""
@@ -443,6 +464,7 @@ def base_set_status(
         status=status,
         reason=reason,
         note=note,
+        disclosed=disclosed,
     )
 
 

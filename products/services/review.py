@@ -8,7 +8,6 @@ of transitions rules the reviewers as it rules the suppliers.
 
 from __future__ import annotations
 
-import calendar
 import datetime
 from decimal import Decimal, InvalidOperation
 
@@ -20,6 +19,7 @@ from django.utils.translation import gettext as _
 from portal.errors import ApplicationError
 from portal.history import stamp
 from portal.models import Role
+from portal.periods import add_months
 from portal.roles import actor_of
 
 from ..models import Certificate, CertificationApplication, CertificationScheme, Evaluation
@@ -33,6 +33,7 @@ from .applications import (
     _notify_supplier,
     _subject_name,
 )
+from .disclosure import disclosure_open
 
 
 @transaction.atomic
@@ -163,14 +164,6 @@ def evaluation_record(
     )
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(
-        year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1])
-    )
-
-
 def next_certificate_number(scheme: CertificationScheme, year: int) -> str:
     """RZ-2026-000124: the scheme's prefix, the year, and one more than the highest number of
     that scheme and year (numbers are zero-padded, so the highest sorts last)."""
@@ -194,8 +187,9 @@ def application_decide(
     comment: str = "",
     as_of: datetime.date,
 ) -> Certificate | None:
-    """Approve (issuing a certificate valid for the scheme's months) or reject (with reasons)
-    an application under review. 圳品 and base certification need an on-site evaluation."""
+    """Approve (issuing a certificate in public disclosure, valid for the scheme's months once
+    the disclosure takes effect) or reject (with reasons) an application under review. 圳品
+    and base certification need an on-site evaluation."""
     application = _locked(application)
     if decision not in ("approve", "reject"):
         raise ValidationError({"decision": _("Decide “approve” or “reject”.")})
@@ -227,6 +221,8 @@ def application_decide(
         return None
     # One number at a time per scheme: lock the scheme row while the next number is taken.
     scheme = CertificationScheme.objects.select_for_update().get(pk=application.scheme_id)
+    # Issued now, numbered and publicly disclosed (公示); valid once the disclosure takes effect
+    # (its period then sets the validity: products.services.disclosure).
     certificate = Certificate(
         number=next_certificate_number(scheme, as_of.year),
         scheme=scheme,
@@ -234,6 +230,8 @@ def application_decide(
         product_id=application.product_id,
         base_id=application.base_id,
         application=application,
+        renews_id=application.renews_id,
+        status=Certificate.Status.PENDING,
         valid_from=as_of,
         valid_until=add_months(as_of, scheme.validity_months) - datetime.timedelta(days=1),
     )
@@ -243,14 +241,21 @@ def application_decide(
         reason=_("Issued on application #%(number)s") % {"number": application.pk},
     )
     certificate.save()
+    disclosure = disclosure_open(
+        kind="certification",
+        actor=actor,
+        as_of=as_of,
+        summary=comment,
+        application=application,
+        certificate=certificate,
+    )
     _notify_supplier(
         application,
         title=_("Approved: your %(scheme)s application for “%(subject)s”") % values,
-        body=_("Certificate %(number)s is valid from %(start)s to %(end)s.")
-        % {
-            "number": certificate.number,
-            "start": certificate.valid_from.isoformat(),
-            "end": certificate.valid_until.isoformat(),
-        },
+        body=_(
+            "Certificate %(number)s is in public disclosure until %(end)s and takes effect "
+            "after it, unless an objection is upheld."
+        )
+        % {"number": certificate.number, "end": disclosure.ends_on.isoformat()},
     )
     return certificate

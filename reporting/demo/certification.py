@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.contrib.auth.models import AbstractBaseUser
 
+from portal.periods import add_months
 from products.models import (
     Certificate,
     CertificationApplication,
@@ -29,7 +30,7 @@ from products.models import (
 from products.services.applications import CERTIFICATE_PREFIX
 
 from .catalogue import SUPPLIER_ACCOUNT_KEY
-from .context import SeedContext, add_months
+from .context import SeedContext
 from .paperwork import seed_paperwork
 from .supply import SeededSupplier
 

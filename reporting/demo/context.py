@@ -86,18 +86,6 @@ def yuan(cents: int) -> Decimal:
     return Decimal(cents).scaleb(-2)
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """The same day ``months`` later (clamped to the month's end)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return datetime.date(year, month, min(day.day, last))
-        except ValueError:
-            continue
-    raise ValueError(day)  # unreachable: every month has a 28th
-
-
 def random_day(rng: random.Random, start: datetime.date, end: datetime.date) -> datetime.date:
     """A uniformly drawn day in [start, end]."""
     return start + datetime.timedelta(days=rng.randint(0, max(0, (end - start).days)))

@@ -3,10 +3,14 @@ products, attaches a test report and submits it; `reviewer` takes it under revie
 the on-site evaluation against the checklist and approves it; the product then stands in the
 public catalogue with its new certificate, for a visitor who is not signed in."""
 
+import datetime
+
 import pytest
 
-from products.models import Certificate, CertificationApplication
+from portal.periods import today
+from products.models import Certificate, CertificationApplication, Disclosure
 from products.reference_data import CHECKLISTS
+from products.tasks import disclosures_daily
 from tests import factories as f
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -88,12 +92,23 @@ def test_supplier_applies_reviewer_approves_and_the_catalogue_shows_it(
 
     certificate = Certificate.objects.get(application=application)
     assert certificate.scheme_id == "szp"
-    assert certificate.status == "valid"
+    assert certificate.status == "pending"  # in public disclosure (公示) first
     assert certificate.number in page.locator("[data-testid=certificate]").inner_text()
     application.refresh_from_db()
     assert application.status == "approved"
     assert application.evaluations.get().score == sum(p - 1 for _c, _l, p in CHECKLISTS["szp"])
     sign_out(page)
+
+    # The disclosure period passes with no objection (moved into the past here), and the
+    # nightly job puts the certificate in effect from today.
+    disclosure = Disclosure.objects.get(certificate=certificate)
+    Disclosure.objects.filter(pk=disclosure.pk).update(
+        starts_on=today() - datetime.timedelta(days=14),
+        ends_on=today() - datetime.timedelta(days=7),
+    )
+    assert disclosures_daily.delay().get()["effective"] == 1
+    certificate.refresh_from_db()
+    assert (certificate.status, certificate.valid_from) == ("valid", today())
 
     # Anyone now finds the product in the public catalogue, with its 圳品 certificate.
     page.goto(f"{base}/products/catalogue/?q=田阳香芒&scheme=szp")

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from portal.periods import today
 from products.models import (
     Certificate,
     CertificationApplication,
@@ -26,6 +27,7 @@ from products.services.applications import (
     application_submit,
     application_update,
 )
+from products.services.disclosure import disclosures_settle
 from products.services.expiry import certificates_expire, certificates_warn
 from products.services.review import application_decide, application_return, application_review
 from products.services.suppliers import (
@@ -412,9 +414,15 @@ def test_a_long_reason_is_cut_to_the_column(city_officer, supplier_org):
 @pytest.fixture
 def records(supplier, reviewer, city_officer, mango, base):
     application = under_review(supplier, reviewer, mango)
+    # Approved three weeks ago: its public disclosure has taken effect by today.
     cert = application_decide(
-        actor=reviewer, application=application, decision="approve", as_of=AS_OF
+        actor=reviewer,
+        application=application,
+        decision="approve",
+        as_of=today() - datetime.timedelta(days=21),
     )
+    disclosures_settle(as_of=today())
+    cert.refresh_from_db()
     upkeep.base_update(actor=supplier, base=base, data=base_data(base, address="田阳区那坡镇"))
     return {"application": application, "certificate": cert, "product": mango, "base": base}
 
@@ -485,9 +493,10 @@ def _grow(*, supplier, city_officer, records, times):
     ("persona", "name", "record", "bound"),
     [
         ("supplier", "products:application_detail", "application", 9),
-        ("reviewer", "products:certificate_detail", "certificate", 6),
-        ("reviewer", "products:product_oversight", "product", 9),
-        ("city_officer", "products:base_oversight", "base", 9),
+        # The certificate, product and base pages also read the exit in public disclosure.
+        ("reviewer", "products:certificate_detail", "certificate", 7),
+        ("reviewer", "products:product_oversight", "product", 10),
+        ("city_officer", "products:base_oversight", "base", 10),
         ("supplier", "products:my_product_edit", "product", 9),
         ("supplier", "products:my_base_edit", "base", 7),
         ("city_officer", "products:supplier_detail", "supplier", 9),
