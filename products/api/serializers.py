@@ -30,6 +30,7 @@ class ApplicationSerializer(serializers.ModelSerializer):
             "product",
             "base",
             "status",
+            "renews",
             "standard_claimed",
             "poverty_link",
             "households",
@@ -121,5 +122,6 @@ class CertificateSerializer(serializers.ModelSerializer):
             "valid_from",
             "valid_until",
             "status",
+            "renews",
         ]
         read_only_fields = fields

@@ -14,7 +14,7 @@ from portal.roles import actor_of
 from ..models import Supplier
 from ..selectors import application_for_user, certificate_for_user
 from ..services import applications as services
-from ..services import review
+from ..services import renewal, review
 from . import serializers as s
 
 
@@ -153,3 +153,16 @@ class CertificateViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self):
         return certificate_for_user(self.request.user).order_by("-valid_from", "number")
+
+    @extend_schema(request=None, responses={201: s.ApplicationSerializer})
+    @action(detail=True, methods=["post"])
+    def renew(self, request, pk=None):
+        """The holder opens the certificate's renewal (续证): a draft application pre-filled
+        from the last approved one, its documents carried over; complete and submit it."""
+        application = renewal.renewal_open(
+            actor=request.user, certificate=self.get_object(), as_of=today()
+        )
+        return Response(
+            s.ApplicationSerializer(application, context=self.get_serializer_context()).data,
+            status=status.HTTP_201_CREATED,
+        )

@@ -24,11 +24,17 @@ from portal.history import stamp
 from portal.models import Role
 from portal.notifications import members_of, members_with_role, notify
 from portal.roles import actor_of
-from portal.uploads import inspect_upload, store_upload, uploads_removed_on_failure
+from portal.uploads import (
+    delete_file_on_commit,
+    inspect_upload,
+    store_upload,
+    uploads_removed_on_failure,
+)
 
 from ..models import (
     ApplicationDocument,
     ApplicationEvent,
+    Certificate,
     CertificationApplication,
     CertificationScheme,
     Product,
@@ -70,6 +76,11 @@ STEP_NAMES = {
     "reject": gettext_lazy("Rejected"),
 }
 OPEN_STATUSES = frozenset({Status.DRAFT, Status.SUBMITTED, Status.UNDER_REVIEW, Status.RETURNED})
+# A certificate in these statuses still certifies its subject (or is about to, in public
+# disclosure, or may again, once reinstated): the subject renews it rather than applying anew.
+LIVE_CERTIFICATE_STATUSES = frozenset(
+    {Certificate.Status.PENDING, Certificate.Status.VALID, Certificate.Status.SUSPENDED}
+)
 # The supplier may change its application's facts and documents only while it holds it.
 EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.RETURNED})
 # Schemes whose standard is checked on site (圳品, bases): no approval without an evaluation.
@@ -256,6 +267,44 @@ def _check_subject_open(subject: Product | SupplierBase) -> None:
         )
 
 
+def _subject_filter(subject: Product | SupplierBase) -> dict:
+    return {"product": subject} if isinstance(subject, Product) else {"base": subject}
+
+
+def check_may_apply(
+    *,
+    subject: Product | SupplierBase,
+    scheme: CertificationScheme,
+    renewing: Certificate | None = None,
+) -> None:
+    """One open application per subject and scheme at a time, and none while the subject holds
+    a live certificate of the scheme (pending, valid or suspended): that certificate is renewed
+    from its own page (``products.services.renewal``). ``renewing`` is the certificate a
+    renewal renews, which does not stand in its own way; a second open renewal does."""
+    values = {"subject": subject.name, "scheme": scheme.name}
+    open_one = CertificationApplication.objects.filter(
+        scheme=scheme, status__in=OPEN_STATUSES, **_subject_filter(subject)
+    )
+    if open_one.exists():
+        raise ApplicationError(
+            _("“%(subject)s” already has an open %(scheme)s application.") % values
+        )
+    held = Certificate.objects.filter(
+        scheme=scheme, status__in=LIVE_CERTIFICATE_STATUSES, **_subject_filter(subject)
+    )
+    if renewing is not None:
+        held = held.exclude(pk=renewing.pk)
+    certificate = held.order_by("-valid_until").first()
+    if certificate is not None:
+        raise ApplicationError(
+            _(
+                "“%(subject)s” already holds %(scheme)s certificate %(number)s (%(status)s): "
+                "renew that certificate from its page instead of applying anew."
+            )
+            % {**values, "number": certificate.number, "status": certificate.get_status_display()}
+        )
+
+
 @transaction.atomic
 def application_create(
     *,
@@ -269,9 +318,10 @@ def application_create(
     households: int = 0,
 ) -> CertificationApplication:
     """A supplier drafts an application for one of its own listed products or active bases;
-    one open application per subject and scheme at a time. A draft may still lack what the
-    scheme needs (``REQUIREMENTS``): that is checked on submission. A supplier not yet active
-    may prepare drafts."""
+    one open application per subject and scheme at a time, and none for a subject that holds
+    a live certificate of the scheme (``check_may_apply``: renewal is its own path). A draft
+    may still lack what the scheme needs (``REQUIREMENTS``): that is checked on submission. A
+    supplier not yet active may prepare drafts."""
     _own_supplier(actor, supplier)
     wants_base = scheme.subject == CertificationScheme.Subject.BASE
     subject = base if wants_base else product
@@ -287,16 +337,7 @@ def application_create(
         raise PermissionDenied(_("Only the supplier itself may do this."))
     _check_subject_open(subject)
     _check_facts(households=households)
-    open_one = CertificationApplication.objects.filter(
-        scheme=scheme,
-        status__in=OPEN_STATUSES,
-        **({"base": base} if wants_base else {"product": product}),
-    )
-    if open_one.exists():
-        raise ApplicationError(
-            _("“%(subject)s” already has an open %(scheme)s application.")
-            % {"subject": subject.name, "scheme": scheme.name}
-        )
+    check_may_apply(subject=subject, scheme=scheme)
     application = CertificationApplication(
         supplier=supplier,
         scheme=scheme,
@@ -387,7 +428,49 @@ def application_document_add(
     )
     store_upload(document, file)
     document.save()
+    # A renewal's documents carried over from the application it renews are replaced by a new
+    # one of their kind: the rows go, the stored files stay with the old application.
+    application.documents.filter(kind=kind, carried_from__isnull=False).exclude(
+        pk=document.pk
+    ).delete()
     return document
+
+
+@transaction.atomic
+def application_document_remove(*, actor, document: ApplicationDocument) -> ApplicationDocument:
+    """The supplier removes a document from the application it is preparing or completing.
+    The row goes; the stored file goes too once the removal is committed, unless another row
+    still names it: a document carried over to a renewal shares the file of the application
+    it came from, which keeps it."""
+    application = _locked(document.application)
+    _own_supplier(actor, application.supplier)
+    if application.status not in EDITABLE_STATUSES:
+        raise ApplicationError(
+            _(
+                "Documents can be removed from a draft or from an application "
+                "returned for more material only."
+            )
+        )
+    document = ApplicationDocument.objects.get(pk=document.pk, application=application)
+    file = document.file
+    document.delete()
+    if file.name and not ApplicationDocument.objects.filter(file=file.name).exists():
+        delete_file_on_commit(file)
+    return document
+
+
+def _check_renewable_still(application: CertificationApplication) -> None:
+    """A renewal stands on the certificate it renews: once that is revoked there is nothing
+    left to renew (a comeback is a new application)."""
+    renews = application.renews
+    if renews is not None and renews.status == Certificate.Status.REVOKED:
+        raise ApplicationError(
+            _(
+                "Certificate %(number)s, which this application renews, has been revoked: "
+                "it can no longer be renewed. Withdraw this application and apply anew."
+            )
+            % {"number": renews.number}
+        )
 
 
 @transaction.atomic
@@ -408,6 +491,7 @@ def application_submit(*, actor, application: CertificationApplication):
                 )
                 % {"status": supplier.get_status_display()}
             )
+        _check_renewable_still(application)
         missing = missing_requirements(application)
         if missing:
             raise ApplicationError(

@@ -1,7 +1,10 @@
 """The daily expiry of certificates and the warnings before it.
 
 Issue 4: "expiry is automatic (a daily Celery beat job marks expired certificates and warns
-suppliers 60 and 30 days before), renewal is a new application."
+suppliers 60 and 30 days before), renewal is a new application." Issue 10: the warning leads
+to the renewal (``products.services.renewal``): its link opens the renewal, or the renewal
+already open; and a certificate whose renewal is with the reviewers (submitted, under review)
+or approved is not warned at all.
 
 Both actions take ``as_of`` (the day the job runs for) and are idempotent: running them twice
 for a day, or daily, changes nothing the second time. Their cost is a fixed number of queries
@@ -16,7 +19,7 @@ from __future__ import annotations
 import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q, Subquery
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -24,9 +27,11 @@ from simple_history.utils import bulk_update_with_history
 
 from portal.notifications import members_of, notify
 
-from ..models import Certificate
+from ..models import Certificate, CertificationApplication
+from .renewal import RENEWAL_GRACE_MONTHS, RENEWAL_UNDER_WAY
 
 VALID = Certificate.Status.VALID
+AppStatus = CertificationApplication.Status
 # Days before ``valid_until`` at which the supplier is warned, farthest first (issue 4).
 WARNING_THRESHOLDS: tuple[int, ...] = (60, 30)
 # Certificates changed per UPDATE (a CASE over the batch's ids: two parameters a row) and per
@@ -55,12 +60,38 @@ def _subject_name(certificate: Certificate) -> str:
 
 def _candidates(queryset):
     # Locked, so that two runs at once cannot both warn or both expire the same certificate:
-    # the second waits, then finds the rows already changed.
+    # the second waits, then finds the rows already changed. Each row carries the id of its
+    # renewal the supplier is preparing (a draft, or returned for more material), if any, for
+    # the notification's link: a subquery in the same SELECT, no query per certificate.
+    preparing = CertificationApplication.objects.filter(
+        renews=OuterRef("pk"), status__in=(AppStatus.DRAFT, AppStatus.RETURNED)
+    ).order_by("-pk")
     return list(
         queryset.select_for_update(of=("self",))
         .select_related("scheme", "product", "base")
+        .annotate(preparing_renewal=Subquery(preparing.values("pk")[:1]))
         .order_by("pk")
     )
+
+
+def renewal_under_way() -> Exists:
+    """The certificate's renewal is out of the supplier's hands: submitted or under review, or
+    approved with its certificate standing (an approval whose disclosure drew an upheld
+    objection revokes the new certificate, and the old one needs renewing again)."""
+    return Exists(
+        CertificationApplication.objects.filter(renews=OuterRef("pk")).filter(
+            Q(status__in=RENEWAL_UNDER_WAY)
+            | (Q(status=AppStatus.APPROVED) & ~Q(certificate__status=Certificate.Status.REVOKED))
+        )
+    )
+
+
+def _renewal_link(certificate: Certificate) -> str:
+    """Where the warning leads: the renewal being prepared, else the page that opens one."""
+    preparing = getattr(certificate, "preparing_renewal", None)
+    if preparing:
+        return reverse("products:application_detail", args=[preparing])
+    return reverse("products:certificate_renew", args=[certificate.pk])
 
 
 @transaction.atomic
@@ -90,15 +121,17 @@ def certificates_expire(*, as_of: datetime.date) -> int:
             title=_("Certificate %(number)s has expired") % {"number": certificate.number},
             body=_(
                 "Your %(scheme)s certificate for “%(subject)s” was valid until %(date)s. "
-                "Purchases dated after that day no longer count; to renew it, submit a new "
-                "application."
+                "Purchases dated after that day no longer count. You may still renew it "
+                "within %(months)s months: the renewal opens pre-filled from your last "
+                "approved application."
             )
             % {
                 "scheme": certificate.scheme.name,
                 "subject": _subject_name(certificate),
                 "date": certificate.valid_until.isoformat(),
+                "months": RENEWAL_GRACE_MONTHS,
             },
-            link=reverse("products:certificate_detail", args=[certificate.pk]),
+            link=_renewal_link(certificate),
         )
     return len(due)
 
@@ -117,7 +150,10 @@ def certificates_warn(*, as_of: datetime.date) -> int:
     of its validity, and once more at 30 days or fewer. ``Certificate.warned_days`` remembers
     the last threshold warned, so a second run the same day (or the next) warns nobody again;
     a certificate first seen at 25 days gets one warning, the 30-day one. Suspended, revoked
-    and expired certificates are not warned. Returns how many warnings were sent."""
+    and expired certificates are not warned, nor one whose renewal is under way
+    (``renewal_under_way``); such a one is not marked either, so that it is warned after all
+    if its renewal is rejected in time. The warning links to the renewal (``_renewal_link``).
+    Returns how many warnings were sent."""
     staff = _Staff()
     warned = 0
     for threshold in WARNING_THRESHOLDS:
@@ -125,6 +161,7 @@ def certificates_warn(*, as_of: datetime.date) -> int:
             Certificate.objects.filter(
                 _threshold_window(threshold, as_of=as_of),
                 Q(warned_days__isnull=True) | Q(warned_days__gt=threshold),
+                ~renewal_under_way(),
                 status=VALID,
             )
         )
@@ -150,17 +187,26 @@ def certificates_warn(*, as_of: datetime.date) -> int:
                     days_left,
                 )
                 % {"number": certificate.number, "days": days_left},
-                body=_(
-                    "Your %(scheme)s certificate for “%(subject)s” is valid until %(date)s. "
-                    "Renewal is a new application: submit it in time, so that the product "
-                    "stays in the catalogue and purchases keep counting."
+                body=(
+                    _(
+                        "Your %(scheme)s certificate for “%(subject)s” is valid until %(date)s. "
+                        "Your renewal is started: complete and submit it in time, so that the "
+                        "product stays in the catalogue and purchases keep counting."
+                    )
+                    if getattr(certificate, "preparing_renewal", None)
+                    else _(
+                        "Your %(scheme)s certificate for “%(subject)s” is valid until %(date)s. "
+                        "Renew it now: the renewal opens pre-filled from your last approved "
+                        "application, with its documents. Submit it in time, so that the "
+                        "product stays in the catalogue and purchases keep counting."
+                    )
                 )
                 % {
                     "scheme": certificate.scheme.name,
                     "subject": _subject_name(certificate),
                     "date": certificate.valid_until.isoformat(),
                 },
-                link=reverse("products:certificate_detail", args=[certificate.pk]),
+                link=_renewal_link(certificate),
             )
             warned += 1
     return warned

@@ -30,6 +30,7 @@ from ..forms.applications import (
     DocumentForm,
     call_service,
 )
+from ..forms.renewal import DocumentRemoveForm
 from ..models import CertificationApplication, CertificationScheme, Supplier
 from ..reference_data import CHECKLISTS
 from ..selectors import (
@@ -93,6 +94,7 @@ def applications(request: HttpRequest) -> HttpResponse:
     )
     if filters.is_bound and not filters.is_valid():
         rows = rows.none()
+    rows = rows.select_related("renews")  # "renewal of certificate N" on each row
     totals = application_totals(rows)
     paginator = Paginator(rows, PAGE_SIZE)
     paginator.count = totals["total"]  # known from the totals: spare the COUNT query
@@ -297,7 +299,9 @@ def _detail_response(
     user = request.user
     actor = actor_of(user)
     documents = list(
-        document_for_user(user).filter(application=application).select_related("uploaded_by")
+        document_for_user(user)
+        .filter(application=application)
+        .select_related("uploaded_by", "carried_from")
     )
     checks = services.requirement_checks(
         application, document_kinds={document.kind for document in documents}
@@ -327,6 +331,8 @@ def _detail_response(
             "document_form": document_form if editable else None,
             "returned_request": returned_request,
             "certificate": getattr(application, "certificate", None),
+            "renews": application.renews if application.renews_id else None,
+            "carried_count": sum(1 for document in documents if document.carried_from_id),
             "supplier_inactive": application.supplier.status != Supplier.Status.ACTIVE,
             "on_site": application.scheme_id in services.ON_SITE_SCHEMES,
             "change_history": history_of(application),
@@ -364,6 +370,39 @@ def application_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     return _detail_response(request, application, document_form=form)
 
 
+@role_required(SUPPLIER)
+@require_http_methods(["GET", "POST"])
+def application_document_remove(request: HttpRequest, pk: int, document_pk: int) -> HttpResponse:
+    """Remove a document from the application being prepared, after confirmation. One carried
+    over to a renewal goes from the renewal only: the application it came from keeps it."""
+    application = application_page(request.user, pk)
+    document = get_object_or_404(
+        document_for_user(request.user).select_related("carried_from"),
+        pk=document_pk,
+        application_id=application.pk,
+    )
+    if application.status not in services.EDITABLE_STATUSES:
+        messages.error(
+            request,
+            _("An application that is “%(status)s” can no longer be changed.")
+            % {"status": application.get_status_display()},
+        )
+        return redirect(_detail_url(application, "documents"))
+    form = DocumentRemoveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        removed = call_service(
+            form, services.application_document_remove, actor=request.user, document=document
+        )
+        if removed is not None:
+            messages.success(request, _("“%(name)s” is removed.") % {"name": removed.original_name})
+            return redirect(_detail_url(application, "documents"))
+    return render(
+        request,
+        "products/application_document_remove.html",
+        {"form": form, "application": application, "document": document},
+    )
+
+
 @role_required(*READERS)
 @require_GET
 def application_document(request: HttpRequest, pk: int, document_pk: int) -> FileResponse:
@@ -395,5 +434,10 @@ urlpatterns = [
         "applications/<int:pk>/documents/<int:document_pk>/",
         application_document,
         name="application_document",
+    ),
+    path(
+        "applications/<int:pk>/documents/<int:document_pk>/remove/",
+        application_document_remove,
+        name="application_document_remove",
     ),
 ]
