@@ -10,6 +10,12 @@ the pages.
   POST a sample test or inspection; ``.../accept/`` and ``.../dismiss/`` POST the office's
   decision on a proposed suspension.
 
+Revoking a certificate (``status: revoked``) and exiting a product or base (``status: exited``)
+go through public disclosure (公示, ``exit_disclose``): the answer is **202 Accepted** with the
+subject unchanged and its ``disclosure`` (id, period, public ``url``); the change happens when
+the period ends with no objection upheld. Every other change is immediate (200), and
+``disclosure`` is then the exit still in disclosure, if any, or null.
+
 A record the caller may not see is 404 (read through ``*_for_user``); an action the role may
 not take is 403 (the services refuse it).
 
@@ -18,8 +24,9 @@ not take is 403 (the services refuse it).
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -28,7 +35,15 @@ from portal.models import ExitReason
 from portal.periods import today
 from portal.roles import actor_of
 
-from ..models import Certificate, ExitAction, MonitoringRecord, Product, SupplierBase
+from ..disclosure_selectors import open_exit_disclosure
+from ..models import (
+    Certificate,
+    Disclosure,
+    ExitAction,
+    MonitoringRecord,
+    Product,
+    SupplierBase,
+)
 from ..selectors import (
     base_for_user,
     certificate_for_user,
@@ -37,6 +52,7 @@ from ..selectors import (
     product_for_user,
 )
 from ..services import monitoring, oversight
+from ..services.disclosure import exit_disclose
 from .serializers import CertificateSerializer
 
 
@@ -57,8 +73,36 @@ class StatusInputSerializer(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
+class DisclosureRefSerializer(serializers.ModelSerializer):
+    """An exit in public disclosure: it takes effect after ``ends_on`` unless an objection is
+    upheld. ``status`` is ``open``, ``effective`` or ``withdrawn``."""
+
+    status = serializers.CharField(read_only=True)
+    url = serializers.SerializerMethodField(help_text="The public page, where one may object.")
+
+    class Meta:
+        model = Disclosure
+        fields = ["id", "status", "removal", "reason", "starts_on", "ends_on", "url"]
+        read_only_fields = fields
+
+    def get_url(self, obj) -> str:
+        return self.context["request"].build_absolute_uri(
+            reverse("products:disclosure_detail", args=[obj.pk])
+        )
+
+
 class _WithHistory(serializers.ModelSerializer):
     exit_actions = serializers.SerializerMethodField()
+    disclosure = serializers.SerializerMethodField()
+
+    @extend_schema_field(DisclosureRefSerializer(allow_null=True))
+    def get_disclosure(self, obj) -> dict | None:
+        """The subject's exit now in public disclosure, or null."""
+        field = {Certificate: "certificate", Product: "product", SupplierBase: "base"}[type(obj)]
+        disclosure = open_exit_disclosure(**{field: obj})
+        if disclosure is None:
+            return None
+        return DisclosureRefSerializer(disclosure, context=self.context).data
 
     def get_exit_actions(self, obj) -> list[dict] | None:
         """The history is the office's and the holder's business: others see ``null``."""
@@ -74,7 +118,7 @@ class CertificateStandingSerializer(_WithHistory, CertificateSerializer):
     status = serializers.CharField(read_only=True)
 
     class Meta(CertificateSerializer.Meta):
-        fields = [*CertificateSerializer.Meta.fields, "exit_actions"]
+        fields = [*CertificateSerializer.Meta.fields, "exit_actions", "disclosure"]
         read_only_fields = fields
 
 
@@ -83,7 +127,7 @@ class ProductStandingSerializer(_WithHistory):
 
     class Meta:
         model = Product
-        fields = ["id", "name", "supplier", "base", "status", "exit_actions"]
+        fields = ["id", "name", "supplier", "base", "status", "exit_actions", "disclosure"]
         read_only_fields = fields
 
 
@@ -92,16 +136,17 @@ class BaseStandingSerializer(_WithHistory):
 
     class Meta:
         model = SupplierBase
-        fields = ["id", "name", "supplier", "status", "exit_actions"]
+        fields = ["id", "name", "supplier", "status", "exit_actions", "disclosure"]
         read_only_fields = fields
 
 
 class _StandingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """GET one subject with its exit history; POST ``status/`` to change its standing."""
 
-    subject = ""
+    # The status that removes the subject for good: disclosed first, not immediate.
+    removal = ""
 
-    def change(self, obj, values: dict):
+    def change(self, obj, values: dict) -> None:
         raise NotImplementedError
 
     @extend_schema(request=StatusInputSerializer)
@@ -110,40 +155,71 @@ class _StandingViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
         obj = self.get_object()  # 404 before 403: what the caller may not see does not exist
         values = StatusInputSerializer(data=request.data)
         values.is_valid(raise_exception=True)
-        self.change(obj, values.validated_data)
+        data = dict(values.validated_data)
+        if data["status"] == self.removal:
+            exit_disclose(
+                actor=request.user,
+                subject=obj,
+                reason=data["reason"],
+                note=data["note"],
+                as_of=today(),
+            )
+            obj.refresh_from_db()
+            return Response(self.get_serializer(obj).data, status=status.HTTP_202_ACCEPTED)
+        self.change(obj, data)
         obj.refresh_from_db()
         return Response(self.get_serializer(obj).data)
 
 
+def _standing_schema(serializer, removal: str):
+    return extend_schema_view(
+        set_status=extend_schema(
+            request=StatusInputSerializer,
+            responses={200: serializer, 202: serializer},
+            description=(
+                f"Change the standing now (200), or, for `{removal}`, publish the decision for "
+                "public disclosure (202: the subject unchanged, with its `disclosure`); it takes "
+                "effect after the period unless an objection is upheld."
+            ),
+        )
+    )
+
+
+@_standing_schema(CertificateStandingSerializer, Certificate.Status.REVOKED)
 class CertificateStandingViewSet(_StandingViewSet):
     serializer_class = CertificateStandingSerializer
+    removal = Certificate.Status.REVOKED
 
     def get_queryset(self):
         return certificate_for_user(self.request.user)
 
-    def change(self, obj, values: dict):
+    def change(self, obj, values: dict) -> None:
         oversight.certificate_set_status(
             actor=self.request.user, certificate=obj, as_of=today(), **values
         )
 
 
+@_standing_schema(ProductStandingSerializer, Product.Status.EXITED)
 class ProductStandingViewSet(_StandingViewSet):
     serializer_class = ProductStandingSerializer
+    removal = Product.Status.EXITED
 
     def get_queryset(self):
         return product_for_user(self.request.user)
 
-    def change(self, obj, values: dict):
+    def change(self, obj, values: dict) -> None:
         oversight.product_set_status(actor=self.request.user, product=obj, **values)
 
 
+@_standing_schema(BaseStandingSerializer, SupplierBase.Status.EXITED)
 class BaseStandingViewSet(_StandingViewSet):
     serializer_class = BaseStandingSerializer
+    removal = SupplierBase.Status.EXITED
 
     def get_queryset(self):
         return base_for_user(self.request.user)
 
-    def change(self, obj, values: dict):
+    def change(self, obj, values: dict) -> None:
         oversight.base_set_status(actor=self.request.user, base=obj, **values)
 
 

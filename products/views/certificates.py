@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import path, reverse
+from django.urls import path, re_path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -23,8 +23,10 @@ from portal.models import Role
 from portal.periods import today
 from portal.permissions import role_required
 from portal.roles import actor_of
+from portal.workdays import add_working_days
 from procurement.forms import call_service
 
+from ..disclosure_selectors import open_exit_disclosure
 from ..forms.oversight import (
     CertificateFilterForm,
     ExitForm,
@@ -40,7 +42,8 @@ from ..selectors import (
     certificate_totals,
     exit_history,
 )
-from ..services import oversight
+from ..services import oversight, renewal
+from ..services.disclosure import DEFAULT_WORKING_DAYS, exit_disclose
 
 CITY, DISTRICT = Role.CITY_OFFICE, Role.DISTRICT_OFFICE
 SUPPLIER, REVIEWER = Role.SUPPLIER, Role.REVIEWER
@@ -99,7 +102,9 @@ def certificate_list_view(request: HttpRequest) -> HttpResponse:
         certificates = certificates.none()
     totals = certificate_totals(certificates)
     order = ("valid_until", "number") if chosen.get("expiring") else ("-valid_from", "number")
-    rows = certificates.select_related(*CERTIFICATE_RELATED).order_by(*order)
+    rows = renewal.with_renewal_marks(
+        certificates.select_related(*CERTIFICATE_RELATED).order_by(*order)
+    )
     paginator = Paginator(rows, CERTIFICATE_PAGE_SIZE)
     paginator.count = totals["count"]  # known from the totals: spare the COUNT query
     page = paginator.get_page(request.GET.get("page"))
@@ -119,6 +124,7 @@ def certificate_list_view(request: HttpRequest) -> HttpResponse:
             "page": page,
             "oversight_reader": actor_of(user).role in OVERSIGHT_READERS,
             "expiring_days": EXPIRING_WITHIN_DAYS,
+            "is_supplier": actor_of(user).is_supplier,
         },
     )
 
@@ -127,20 +133,36 @@ def certificate_list_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user, as_of = request.user, today()
-    certificate = _certificate_or_404(user, pk)
+    certificate = get_object_or_404(
+        renewal.with_renewal_facts(
+            certificate_for_user(user).select_related(*CERTIFICATE_RELATED, "application", "renews")
+        ),
+        pk=pk,
+    )
+    exit_disclosure = open_exit_disclosure(certificate=certificate)
     return render(
         request,
         "products/certificate_detail.html",
         {
             "certificate": certificate,
+            "renewal": renewal.renewal_panel(certificate, user=user, as_of=as_of),
             "subject": certificate.product or certificate.base,
             "valid_now": _valid_on(certificate, as_of),
             "history": _labelled(exit_history(certificate=certificate)),
-            "actions": oversight.certificate_allowed_actions(certificate, user, as_of=as_of),
+            "actions": _actions(certificate, user, as_of=as_of, exit_disclosure=exit_disclosure),
+            "exit_disclosure": exit_disclosure,
             "oversight_reader": actor_of(user).role in OVERSIGHT_READERS,
             "change_history": history_of(certificate),
         },
     )
+
+
+def _actions(certificate: Certificate, user, *, as_of, exit_disclosure) -> list[str]:
+    """The office's actions; no second revocation while one is in public disclosure."""
+    actions = oversight.certificate_allowed_actions(certificate, user, as_of=as_of)
+    if exit_disclosure is not None:
+        actions = [a for a in actions if a != ExitAction.Action.REVOKE]
+    return actions
 
 
 def _valid_on(certificate: Certificate, day) -> bool:
@@ -226,7 +248,28 @@ def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
         raise Http404
     certificate = _certificate_or_404(request.user, pk)
     form = ExitForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    revoke = action == ExitAction.Action.REVOKE
+    if request.method == "POST" and form.is_valid() and revoke:
+        # A revocation is published first (公示) and takes effect after its period.
+        disclosure = call_service(
+            form,
+            exit_disclose,
+            actor=request.user,
+            subject=certificate,
+            as_of=today(),
+            **form.cleaned_data,
+        )
+        if disclosure is not None:
+            messages.success(
+                request,
+                _(
+                    "The revocation of certificate %(number)s is in public disclosure until "
+                    "%(date)s and takes effect after that day, unless an objection is upheld."
+                )
+                % {"number": certificate.number, "date": disclosure.ends_on.isoformat()},
+            )
+            return redirect("products:certificate_detail", pk=certificate.pk)
+    elif request.method == "POST" and form.is_valid():
         target = oversight.CERTIFICATE_MOVES[action][1]
         done = call_service(
             form,
@@ -257,6 +300,8 @@ def certificate_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             "subject_url": reverse("products:certificate_detail", args=[certificate.pk]),
             "current": certificate.get_status_display(),
             "target": Certificate.Status(oversight.CERTIFICATE_MOVES[action][1]).label,
+            "disclosed_until": add_working_days(today(), DEFAULT_WORKING_DAYS) if revoke else None,
+            "disclosure_days": DEFAULT_WORKING_DAYS,
         },
     )
 
@@ -266,5 +311,10 @@ urlpatterns = [
     path("certificates/verify/", certificate_verify, name="certificate_verify"),
     path("certificates/<int:pk>/", certificate_detail, name="certificate_detail"),
     path("certificates/<int:pk>/pdf/", certificate_pdf, name="certificate_pdf"),
-    path("certificates/<int:pk>/<str:action>/", certificate_action, name="certificate_action"),
+    # Only the three actions: the certificate's other pages (renew/, history/) share the prefix.
+    re_path(
+        r"^certificates/(?P<pk>[0-9]+)/(?P<action>suspend|revoke|reinstate)/$",
+        certificate_action,
+        name="certificate_action",
+    ),
 ]

@@ -2,6 +2,10 @@
 monitoring, exit history), the city office's suspension, exit and relisting (动态退出),
 monitoring records, and the suspension proposals that failed tests raise.
 
+Exiting a product or base is decided here but published first (公示, ``exit_disclose``): it
+takes effect when the period ends unopposed. Suspending and relisting stay immediate: a
+suspension is a protective measure, and relisting undoes one.
+
 Reads go through the ``*_for_user`` selectors (404 for what the user may not see); the
 services refuse what the role may not do (403) and broken rules (shown on the form).
 """
@@ -24,8 +28,10 @@ from portal.history import history_of
 from portal.periods import today
 from portal.permissions import role_required
 from portal.roles import actor_of
+from portal.workdays import add_working_days
 from procurement.forms import call_service
 
+from ..disclosure_selectors import open_exit_disclosure
 from ..forms.oversight import (
     ExitForm,
     MonitoringForm,
@@ -41,6 +47,7 @@ from ..selectors import (
     product_for_user,
 )
 from ..services import monitoring, oversight
+from ..services.disclosure import DEFAULT_WORKING_DAYS, exit_disclose
 from .certificates import CITY, OVERSIGHT_READERS, REVIEWER, _labelled
 
 MONITORS = (CITY, REVIEWER)
@@ -145,6 +152,13 @@ def subject_oversight(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     certificates = (
         certificate_for_user(user).filter(**subject.filter(obj)).order_by("-valid_from", "number")
     )
+    exit_disclosure = open_exit_disclosure(**subject.filter(obj))
+    # One exit in disclosure at a time: the next would be refused.
+    targets = [
+        target
+        for target in subject.allowed(obj, user)
+        if not (exit_disclosure and target == "exited")
+    ]
     return render(
         request,
         "products/monitoring_oversight.html",
@@ -156,8 +170,9 @@ def subject_oversight(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             "history": _labelled(exit_history(**subject.filter(obj))),
             "actions": [
                 (target, labels[target][0], reverse(subject.status_page, args=[obj.pk, target]))
-                for target in subject.allowed(obj, user)
+                for target in targets
             ],
+            "exit_disclosure": exit_disclosure,
             "can_monitor": actor_of(user).role in MONITORS and obj.status != "exited",
             "monitoring_url": reverse(subject.monitoring_page, args=[obj.pk]),
             "change_history": history_of(obj),
@@ -175,6 +190,9 @@ def subject_status(request: HttpRequest, pk: int, status: str, kind: str) -> Htt
         raise Http404
     obj = subject.get(request.user, pk)
     form = ExitForm(request.POST or None)
+    as_of = today()
+    if status == "exited":
+        return _exit_through_disclosure(request, subject, obj, form, as_of=as_of)
     if request.method == "POST" and form.is_valid():
         change = call_service(
             form,
@@ -208,6 +226,49 @@ def subject_status(request: HttpRequest, pk: int, status: str, kind: str) -> Htt
             "subject_url": reverse(subject.page, args=[obj.pk]),
             "current": subject.statuses(obj.status).label,
             "target": subject.statuses(status).label,
+        },
+    )
+
+
+def _exit_through_disclosure(
+    request: HttpRequest, subject: Subject, obj, form: ExitForm, *, as_of
+) -> HttpResponse:
+    """The confirmation step of an exit: the decision is published for public disclosure
+    (公示) and takes effect after its period, unless an objection is upheld."""
+    if request.method == "POST" and form.is_valid():
+        disclosure = call_service(
+            form,
+            exit_disclose,
+            actor=request.user,
+            subject=obj,
+            as_of=as_of,
+            **form.cleaned_data,
+        )
+        if disclosure is not None:
+            messages.success(
+                request,
+                _(
+                    "The exit of “%(name)s” is in public disclosure until %(date)s and takes "
+                    "effect after that day, unless an objection is upheld."
+                )
+                % {"name": obj.name, "date": disclosure.ends_on.isoformat()},
+            )
+            return redirect(subject.page, pk=obj.pk)
+    title, consequence = _status_labels(subject.kind)["exited"]
+    return render(
+        request,
+        "products/exit_confirm.html",
+        {
+            "form": form,
+            "title": title,
+            "consequence": consequence,
+            "final": True,
+            "subject_label": obj.name,
+            "subject_url": reverse(subject.page, args=[obj.pk]),
+            "current": subject.statuses(obj.status).label,
+            "target": subject.statuses("exited").label,
+            "disclosed_until": add_working_days(as_of, DEFAULT_WORKING_DAYS),
+            "disclosure_days": DEFAULT_WORKING_DAYS,
         },
     )
 

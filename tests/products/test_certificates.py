@@ -9,7 +9,12 @@ import pytest
 from django.urls import reverse
 
 from portal.periods import today
-from products.models import Certificate, CertificationApplication, CertificationScheme
+from products.models import (
+    Certificate,
+    CertificationApplication,
+    CertificationScheme,
+    Disclosure,
+)
 from products.services import oversight as svc
 from tests import factories as f
 
@@ -237,3 +242,19 @@ def test_verification_of_a_suspended_or_unknown_number(client, city_officer, oth
     blank = client.get(VERIFY)
     assert blank.status_code == 200
     assert b'data-testid="verify-result"' not in blank.content
+
+
+def test_revoking_by_page_is_disclosed_first(client, city_officer, supplier_org):
+    cert = f.CertificateFactory(
+        product=f.ProductFactory(supplier=supplier_org), valid_until=datetime.date(2027, 12, 31)
+    )
+    client.force_login(city_officer)
+    url = reverse("products:certificate_action", args=[cert.pk, "revoke"])
+    assert 'data-testid="disclosure-notice"' in client.get(url).content.decode()
+    done = client.post(url, {"reason": "integrity", "note": "冒用标志"})
+    assert done.status_code == 302
+    cert.refresh_from_db()
+    assert cert.status == Certificate.Status.VALID
+    assert Disclosure.objects.get(certificate=cert).removal == "revoke"
+    detail = client.get(done["Location"]).content.decode()
+    assert 'data-testid="exit-disclosure"' in detail and url not in detail

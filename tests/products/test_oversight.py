@@ -13,6 +13,7 @@ from portal.models import Notification
 from products.models import (
     Certificate,
     CertificationScheme,
+    Disclosure,
     ExitAction,
     MonitoringRecord,
     Product,
@@ -445,20 +446,32 @@ def test_other_roles_may_not_open_the_action_pages(request, client, persona, cer
     assert reload(cert).status == Status.VALID
 
 
-def test_exiting_a_product_by_page(client, city_officer, mango, cert):
+def test_exiting_a_product_by_page_publishes_the_exit_first(client, city_officer, mango, cert):
+    """Issue 10: an exit is disclosed (公示) and takes effect after its period; the page says
+    until when (tests/products/test_exit_disclosure.py follows it to the end)."""
     browser = signed_in(client, city_officer)
     oversight_page = browser.get(reverse("products:product_oversight", args=[mango.pk]))
     url = reverse("products:product_status", args=[mango.pk, "exited"])
     assert url in oversight_page.content.decode()
+    assert 'data-testid="disclosure-notice"' in browser.get(url).content.decode()
 
     done = browser.post(url, {"reason": "integrity", "note": "冒用认证标志"})
 
     assert done.status_code == 302
-    assert reload(mango).status == Product.Status.EXITED
-    assert reload(cert).status == Status.REVOKED
+    assert reload(mango).status == Product.Status.LISTED
+    assert reload(cert).status == Status.VALID
+    disclosure = Disclosure.objects.get(product=mango)
+    assert (disclosure.kind, disclosure.removal, disclosure.reason, disclosure.summary) == (
+        "exit",
+        "exit",
+        "integrity",
+        "冒用认证标志",
+    )
     page = browser.get(done["Location"]).content.decode()
-    assert "冒用认证标志" in page
-    assert "Exited" in page
+    assert f"in public disclosure until {disclosure.ends_on.isoformat()}" in page
+    assert 'data-testid="exit-disclosure"' in page
+    # One exit in disclosure at a time: the page no longer offers another.
+    assert url not in page
 
 
 @pytest.mark.parametrize("persona", ["city_officer", "reviewer", "district_officer"])
@@ -614,9 +627,11 @@ def test_api_product_and_base_status(city_officer, mango, cert, base, base_cert)
         {"status": "exited", "reason": "no_effect", "note": "连续两年无带贫成效"},
         format="json",
     )
-    assert response.status_code == 200, response.json()
-    assert response.json()["status"] == "exited"
-    assert reload(cert).status == Status.REVOKED
+    # Issue 10: the exit is disclosed first (202), the product unchanged until it takes effect.
+    assert response.status_code == 202, response.json()
+    assert response.json()["status"] == "listed"
+    assert response.json()["disclosure"]["status"] == "open"
+    assert reload(cert).status == Status.VALID
     response = api.post(
         f"/api/v1/oversight/bases/{base.pk}/status/",
         {"status": "suspended", "reason": "quality"},
