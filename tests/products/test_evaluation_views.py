@@ -1,0 +1,388 @@
+"""The base evaluation's pages (issue 10): the office's list with rank and stage, an
+evaluation's page with the one action form of its stage, the expert pool, the experts' score
+sheets, and the supplier's application, withdrawal and self-report; who may open what, and
+the query counts of the lists."""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from portal.models import Role
+from products.models import BaseEvaluation, Disclosure, Expert, ExpertConflict
+from tests import factories as f
+
+from .evaluation_builders import YEAR, Status, base_of, drawn, evaluation, experts
+
+pytestmark = pytest.mark.django_db
+D = Decimal
+
+
+@pytest.fixture(autouse=True)
+def english(settings):
+    from django.utils import translation
+
+    settings.LANGUAGE_CODE = "en"
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture(autouse=True)
+def frozen_today(monkeypatch):
+    """Pages read today from ``portal.periods.today``; pin it inside the demo year."""
+    monkeypatch.setattr("products.views.evaluation.today", lambda: datetime.date(YEAR, 11, 23))
+
+
+@pytest.fixture
+def base(supplier_org):
+    return base_of(supplier_org)
+
+
+def detail(pk):
+    return reverse("products:evaluation_detail", args=[pk])
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
+
+
+# --- the list ----------------------------------------------------------------------------------
+
+
+def test_the_office_reads_the_years_evaluations_by_category_with_rank_and_stage(
+    client, city_officer, supplier_org
+):
+    evaluation(base_of(supplier_org, name="甲基地"), status=Status.PUBLISHED, final_score="91")
+    evaluation(base_of(supplier_org, name="乙基地"), status=Status.PUBLISHED, final_score="88")
+    evaluation(base_of(supplier_org, name="丙基地"), status=Status.MATERIAL_REVIEW)
+
+    page = as_user(client, city_officer).get(reverse("products:evaluations"))
+
+    assert page.status_code == 200
+    rows = list(page.context["page"].object_list)
+    assert [(r.base.name, r.rank) for r in rows] == [("甲基地", 1), ("乙基地", 2), ("丙基地", None)]
+    assert page.context["totals"]["total"] == 3
+    body = page.content.decode()
+    assert "甲基地" in body and "Material review" in body
+
+
+def test_the_list_filters_by_year_category_and_stage(client, city_officer, supplier_org):
+    evaluation(base_of(supplier_org, name="蔬菜"), status=Status.PUBLISHED, final_score="90")
+    evaluation(base_of(supplier_org, name="水果", category="fruit"), status=Status.APPLIED)
+    evaluation(base_of(supplier_org, name="去年"), status=Status.PUBLISHED, year=YEAR - 1)
+    client = as_user(client, city_officer)
+    url = reverse("products:evaluations")
+
+    def names(**query):
+        return [r.base.name for r in client.get(url, query).context["page"].object_list]
+
+    assert names(year=YEAR) == ["水果", "蔬菜"] or names(year=YEAR) == ["蔬菜", "水果"]
+    assert names(category="fruit") == ["水果"]
+    assert names(status="published", year=YEAR) == ["蔬菜"]
+    assert names(status="nonsense") == []
+
+
+def test_the_list_is_paginated_with_a_bounded_number_of_queries(
+    client, city_officer, supplier_org, django_assert_max_num_queries
+):
+    for i in range(55):
+        evaluation(
+            base_of(supplier_org, name=f"基地{i:02d}"),
+            status=Status.PUBLISHED,
+            final_score=str(60 + i % 30),
+        )
+    client = as_user(client, city_officer)
+    # session, user, membership, years, totals, the page's rows with their ranks
+    with django_assert_max_num_queries(6):
+        first = client.get(reverse("products:evaluations"))
+    assert len(first.context["page"].object_list) == 50
+    second = client.get(reverse("products:evaluations"), {"page": 2})
+    assert len(second.context["page"].object_list) == 5
+
+
+def test_a_supplier_sees_its_own_bases_evaluations_and_its_bases(
+    client, supplier, supplier_org, supplier_org_2, base, django_assert_max_num_queries
+):
+    evaluation(base)
+    evaluation(base_of(supplier_org_2, name="别人的基地"))
+    client = as_user(client, supplier)
+    # the office's six, and the supplier's bases
+    with django_assert_max_num_queries(7):
+        page = client.get(reverse("products:evaluations"))
+    assert [r.base.name for r in page.context["page"].object_list] == [base.name]
+    (panel,) = page.context["bases"]
+    assert (panel.name, panel.may_apply, panel.evaluation_label) == (base.name, False, "Applied")
+    assert "别人的基地" not in page.content.decode()
+    assert reverse("products:evaluation_base_report", args=[base.pk]) in page.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("persona", "code"), [("clerk", 403), ("approver", 403), ("district_officer", 200)]
+)
+def test_who_reads_the_list(client, request, persona, code):
+    user = request.getfixturevalue(persona)
+    assert as_user(client, user).get(reverse("products:evaluations")).status_code == code
+
+
+def test_the_public_is_sent_to_sign_in(client):
+    response = client.get(reverse("products:evaluations"))
+    assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+# --- an evaluation's page: the one form of its stage -------------------------------------------
+
+
+def test_the_journey_through_the_pages(client, city_officer, reviewer, supplier, base):
+    experts(7)
+    applied = evaluation(base, self_score="90")
+    office = as_user(client, reviewer)
+
+    page = office.get(detail(applied.pk))
+    assert page.context["kind"] == "take_up"
+    office.post(detail(applied.pk))
+    applied.refresh_from_db()
+    assert applied.status == Status.MATERIAL_REVIEW
+
+    office.post(detail(applied.pk), {"score": "82", "note": "材料齐全"})
+    applied.refresh_from_db()
+    assert (applied.status, applied.material_score) == (Status.SITE_VERIFICATION, D("82.00"))
+
+    assert office.get(detail(applied.pk)).context["kind"] == "draw"
+    office.post(detail(applied.pk), {"seed": "2026"})
+    applied.refresh_from_db()
+    assert applied.draw_seed == 2026 and applied.assignments.count() == 5
+
+    form = office.get(detail(applied.pk)).context["form"]
+    scores = {name: "85" for _a, name in form.assignment_fields}
+    office.post(detail(applied.pk), {**scores, "save": "1"})
+    assert applied.assignments.filter(score=85).count() == 5
+    applied.refresh_from_db()
+    assert applied.status == Status.SITE_VERIFICATION
+
+    response = office.post(
+        detail(applied.pk),
+        {"site_verified_on": "2026-11-20", "site_note": "管理规范", "complete": "1"},
+    )
+    assert response.status_code == 302
+    applied.refresh_from_db()
+    assert (applied.status, applied.final_score) == (Status.RESULT_REVIEW, D("86.00"))
+
+    # the reviewer may not publish: no form, and a POST is refused
+    assert office.get(detail(applied.pk)).context["form"] is None
+    assert office.post(detail(applied.pk), {"confirm": "on"}).status_code == 403
+
+    chief = as_user(client, city_officer)
+    refused = chief.post(detail(applied.pk), {"note": "同意"})
+    assert refused.status_code == 200
+    assert "Tick the box to confirm the publication." in refused.content.decode()
+    chief.post(detail(applied.pk), {"note": "同意", "confirm": "on"})
+    applied.refresh_from_db()
+    assert applied.status == Status.IN_DISCLOSURE
+    notice = Disclosure.objects.get(base_evaluation=applied)
+    page = chief.get(detail(applied.pk))
+    assert reverse("products:disclosure_detail", args=[notice.pk]) in page.content.decode()
+
+
+def test_a_score_below_60_asks_for_confirmation_before_it_stops_the_evaluation(
+    client, reviewer, base
+):
+    reviewing = evaluation(base, status=Status.MATERIAL_REVIEW)
+    office = as_user(client, reviewer)
+
+    unconfirmed = office.post(detail(reviewing.pk), {"score": "45", "note": "材料不全"})
+    assert unconfirmed.status_code == 200
+    assert "tick the box to confirm" in unconfirmed.content.decode()
+    reviewing.refresh_from_db()
+    assert reviewing.status == Status.MATERIAL_REVIEW
+
+    without_note = office.post(detail(reviewing.pk), {"score": "45", "confirm_stop": "on"})
+    assert "the supplier is told" in without_note.content.decode()
+
+    office.post(detail(reviewing.pk), {"score": "45", "note": "材料不全", "confirm_stop": "on"})
+    reviewing.refresh_from_db()
+    assert reviewing.status == Status.NOT_PASSED
+
+
+def test_a_refused_step_shows_its_reason_on_the_form(client, reviewer, base):
+    site = evaluation(base)
+    drawn(site, experts(5))
+    response = as_user(client, reviewer).post(
+        detail(site.pk), {"site_verified_on": "2026-11-20", "site_note": "x", "complete": "1"}
+    )
+    assert response.status_code == 200
+    assert "Scores still missing from" in response.content.decode()
+
+
+def test_the_supplier_reads_its_evaluation_without_the_experts_names(
+    client, supplier, supplier_2, base
+):
+    site = evaluation(base)
+    pool = experts(5)
+    drawn(site, pool)
+    page = as_user(client, supplier).get(detail(site.pk))
+    assert page.status_code == 200
+    assert page.context["form"] is None
+    assert pool[0].name not in page.content.decode()
+    assert page.context["change_history"] is None
+    assert as_user(client, supplier).post(detail(site.pk), {"seed": "1"}).status_code == 403
+    assert as_user(client, supplier_2).get(detail(site.pk)).status_code == 404
+
+
+def test_the_evaluation_page_reads_in_a_bounded_number_of_queries(
+    client, city_officer, base, django_assert_max_num_queries
+):
+    site = evaluation(base)
+    drawn(site, experts(8))
+    client = as_user(client, city_officer)
+    # session, user, membership, the evaluation with its rank, its drawn experts, the
+    # monitoring counted, its disclosures, its change history
+    with django_assert_max_num_queries(8):
+        assert client.get(detail(site.pk)).status_code == 200
+
+
+# --- the supplier's side -----------------------------------------------------------------------
+
+
+def test_a_supplier_applies_for_its_own_base_only(client, supplier, supplier_org_2, base):
+    elsewhere = base_of(supplier_org_2, name="别人的基地")
+    client = as_user(client, supplier)
+    url = reverse("products:evaluation_apply")
+
+    page = client.get(url, {"base": elsewhere.pk})
+    assert list(page.context["form"].fields["base"].queryset) == [base]
+    assert page.context["form"].initial.get("base") is None
+
+    refused = client.post(
+        url,
+        {"base": elsewhere.pk, "year": YEAR, "self_score": "80", "self_assessment": "自评"},
+    )
+    assert refused.status_code == 200 and not BaseEvaluation.objects.exists()
+
+    done = client.post(
+        url, {"base": base.pk, "year": YEAR, "self_score": "88.5", "self_assessment": "自评"}
+    )
+    applied = BaseEvaluation.objects.get()
+    assert done.status_code == 302 and done["Location"] == detail(applied.pk)
+    assert (applied.base, applied.self_score) == (base, D("88.50"))
+
+    again = client.post(
+        url, {"base": base.pk, "year": YEAR, "self_score": "80", "self_assessment": "再次"}
+    )
+    assert "already has an evaluation for 2026" in again.content.decode()
+
+
+def test_the_supplier_withdraws_after_confirming(client, supplier, supplier_2, base):
+    applied = evaluation(base)
+    url = reverse("products:evaluation_withdraw", args=[applied.pk])
+    assert as_user(client, supplier_2).get(url).status_code == 404
+    client = as_user(client, supplier)
+    assert client.get(url).context["allowed"] is True
+    client.post(url)
+    applied.refresh_from_db()
+    assert applied.status == Status.WITHDRAWN
+
+
+def test_a_supplier_reports_that_its_base_no_longer_qualifies(
+    client, supplier, city_officer, supplier_org_2, base
+):
+    url = reverse("products:evaluation_base_report", args=[base.pk])
+    client = as_user(client, supplier)
+    unconfirmed = client.post(url, {"reason": "no_effect", "note": "基地已转产"})
+    assert unconfirmed.status_code == 200 and not Disclosure.objects.exists()
+
+    done = client.post(url, {"reason": "no_effect", "note": "基地已转产", "confirm": "on"})
+    assert done.status_code == 302
+    notice = Disclosure.objects.get()
+    assert (notice.kind, notice.base, notice.self_reported) == ("exit", base, True)
+
+    elsewhere = base_of(supplier_org_2, name="别人的基地")
+    assert (
+        client.get(reverse("products:evaluation_base_report", args=[elsewhere.pk])).status_code
+        == 404
+    )
+
+
+# --- score sheets and conflicts ----------------------------------------------------------------
+
+
+def test_an_expert_with_an_account_scores_on_their_sheet(client, city, supplier, base):
+    account = f.member(Role.UNIT_CLERK, f.BudgetUnitFactory(), "expert_zhang")
+    pool = experts(6)
+    pool[0].user = account
+    pool[0].save()
+    site = evaluation(base)
+    first, second, *_ = drawn(site, pool)
+
+    sheet = reverse("products:evaluation_assignment", args=[first.pk])
+    expert_client = as_user(client, account)
+    assert expert_client.get(sheet).status_code == 200
+    expert_client.post(sheet, {"score": "91.5", "comment": "良好"})
+    first.refresh_from_db()
+    assert first.score == D("91.50")
+    assert (
+        expert_client.get(reverse("products:evaluation_assignment", args=[second.pk])).status_code
+        == 404
+    )
+    assert as_user(client, supplier).get(sheet).status_code == 404
+
+
+def test_a_drawn_expert_declares_a_conflict_and_is_replaced(client, reviewer, base):
+    pool = experts(7)
+    site = evaluation(base)
+    first, *_ = drawn(site, pool)
+    url = reverse("products:evaluation_assignment_conflict", args=[first.pk])
+    response = as_user(client, reviewer).post(url, {"reason": "曾任该公司顾问"})
+    assert response.status_code == 302 and response["Location"] == detail(site.pk)
+    first.refresh_from_db()
+    assert first.conflict_declared
+    assert site.assignments.filter(conflict_declared=False).count() == 5
+
+
+# --- the expert pool ---------------------------------------------------------------------------
+
+
+def test_the_pool_list_adds_and_deactivates_experts(
+    client, city_officer, django_assert_max_num_queries
+):
+    experts(30)
+    client = as_user(client, city_officer)
+    with django_assert_max_num_queries(5):
+        page = client.get(reverse("products:experts"))
+    assert page.context["page"].paginator.count == 30
+
+    created = client.post(
+        reverse("products:expert_create"),
+        {"name": "林志强", "organisation": "广西大学农学院", "speciality": "fruit"},
+    )
+    expert = Expert.objects.get(name="林志强")
+    assert created["Location"] == reverse("products:expert_detail", args=[expert.pk])
+    assert client.get(created["Location"]).status_code == 200
+
+    client.post(reverse("products:expert_active", args=[expert.pk]), {"active": "0"})
+    expert.refresh_from_db()
+    assert not expert.active
+    assert [
+        e.name
+        for e in client.get(reverse("products:experts"), {"active": "0"})
+        .context["page"]
+        .object_list
+    ] == ["林志强"]
+
+
+def test_the_office_records_a_conflict_in_the_pool(client, reviewer, supplier_org, base):
+    (expert,) = experts(1)
+    url = reverse("products:expert_conflict_create", args=[expert.pk])
+    client = as_user(client, reviewer)
+    assert supplier_org in client.get(url).context["form"].fields["supplier"].queryset
+    client.post(url, {"supplier": supplier_org.pk, "reason": "亲属在该公司任职"})
+    assert ExpertConflict.objects.filter(expert=expert, supplier=supplier_org).exists()
+
+
+@pytest.mark.parametrize("persona", ["supplier", "district_officer", "clerk"])
+def test_only_the_office_and_reviewers_run_the_pool(client, request, persona):
+    (expert,) = experts(1)
+    client = as_user(client, request.getfixturevalue(persona))
+    assert client.get(reverse("products:experts")).status_code == 403
+    assert client.post(reverse("products:expert_active", args=[expert.pk])).status_code == 403
