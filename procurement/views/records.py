@@ -22,6 +22,7 @@ from portal.money import ZERO, quantize
 from portal.periods import QUARTERS, Quarter, today, year_bounds
 from portal.permissions import role_required
 from portal.roles import actor_of
+from products.trace_selectors import purchase_chain
 
 from ..exports import XLSX, ledger_workbook
 from ..forms import (
@@ -223,6 +224,8 @@ def record_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "vouchers": vouchers,
             "history": record_history(record),
             "flags": flags,
+            # 一品一码: the chain back to the county the purchase helped (one query).
+            "chain": purchase_chain(record),
         },
     )
 

@@ -13,6 +13,7 @@ from portal.periods import today
 from ..forms.catalogue import PRODUCT_SCHEMES, SORTS, CatalogueFilterForm
 from ..models import Certificate, Product, ProductCategory
 from ..selectors import catalogue_products
+from ..trace import trace_url
 
 
 class CatalogueCertificateSerializer(serializers.ModelSerializer):
@@ -39,6 +40,9 @@ class CatalogueProductSerializer(serializers.ModelSerializer):
     certificates = CatalogueCertificateSerializer(
         source="catalogue_certificates", many=True, read_only=True
     )
+    trace_url = serializers.SerializerMethodField(
+        help_text="一品一码: the product's short public URL, the one its QR code encodes."
+    )
 
     class Meta:
         model = Product
@@ -61,8 +65,13 @@ class CatalogueProductSerializer(serializers.ModelSerializer):
             "status",
             "certifications",
             "certificates",
+            "trace_code",
+            "trace_url",
         ]
         read_only_fields = fields
+
+    def get_trace_url(self, obj) -> str:
+        return trace_url(self.context["request"], obj.trace_code)
 
     def get_certifications(self, obj) -> list[str]:
         return sorted({certificate.scheme_id for certificate in obj.catalogue_certificates})

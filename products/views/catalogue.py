@@ -17,6 +17,7 @@ from portal.periods import today
 from ..exports import MAX_CATALOGUE_EXPORT_ROWS, XLSX, catalogue_workbook
 from ..forms.catalogue import FILTER_KEYS, CatalogueFilterForm
 from ..selectors import catalogue_product_page, catalogue_products, catalogue_region_options
+from ..trace import trace_url
 
 CATALOGUE_PAGE_SIZE = 24
 
@@ -99,6 +100,8 @@ def catalogue_product(request: HttpRequest, pk: int) -> HttpResponse:
             "as_of": as_of,
             "kept": _kept_filters(request),
             "photos_served": _photos_served(),
+            # 一品一码: the short address the product's label prints, and its QR code.
+            "trace_url": trace_url(request, product.trace_code),
             "navigation": (),
         },
     )

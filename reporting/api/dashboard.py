@@ -69,6 +69,14 @@ class SummaryCertifiedSerializer(serializers.Serializer):
     by_scheme = SummarySchemeSerializer(many=True)
 
 
+class SummaryCountySerializer(serializers.Serializer):
+    region = serializers.CharField(source="code")
+    name = serializers.CharField()
+    area = serializers.CharField(help_text="Its province and city.")
+    products = serializers.IntegerField(help_text="The distinct certified products bought.")
+    households = serializers.IntegerField()
+
+
 class SummarySerializer(serializers.Serializer):
     year = serializers.IntegerField()
     quarter = serializers.IntegerField(allow_null=True)
@@ -82,6 +90,13 @@ class SummarySerializer(serializers.Serializer):
     by_channel = SummaryChannelSerializer(many=True)
     outlets_by_kind = SummaryKindSerializer(many=True)
     certified_products = SummaryCertifiedSerializer()
+    households_reached = serializers.IntegerField(
+        help_text="一品一码: the sum of households_lifted over the distinct certified products "
+        "bought in the period (records not rejected)."
+    )
+    households_by_county = SummaryCountySerializer(
+        many=True, help_text="The regions of origin with the most households reached, most first."
+    )
 
 
 class DashboardSummaryView(APIView):
@@ -130,6 +145,8 @@ class DashboardSummaryView(APIView):
                 "total": data.certified_total,
                 "by_scheme": data.certified_by_scheme,
             },
+            "households_reached": data.households_reached,
+            "households_by_county": data.households_top_counties,
         }
         return Response(SummarySerializer(summary).data)
 

@@ -16,8 +16,9 @@ the end of the period ("year to date"), which is the whole year when no quarter 
 
 The parts: ``scope`` (who and when, the scoped totals), ``purchases`` (progress, channels,
 districts, regions, flows), ``units`` (compliance), ``catalogue`` (outlets, certified
-products), ``rows`` (the figures' data). This module assembles them; the names other modules
-import from ``reporting.dashboard`` are listed in ``__all__``.
+products), ``households`` (the households the purchases reached, by county), ``rows`` (the
+figures' data). This module assembles them; the names other modules import from
+``reporting.dashboard`` are listed in ``__all__``.
 """
 
 from __future__ import annotations
@@ -29,12 +30,13 @@ from portal.selectors import pairing_for_user
 from procurement.models import Channel
 from procurement.selectors import annual_target_for_user, required_share
 
-from . import catalogue, purchases, units
+from . import catalogue, households, purchases, units
 from .purchases import ChannelSums, OriginSums, Regions, Targets
 from .rows import (
     AreaRow,
     Band,
     ChannelMonth,
+    CountyHouseholds,
     Dashboard,
     Flow,
     Headline,
@@ -53,6 +55,7 @@ __all__ = [
     "AreaRow",
     "Band",
     "ChannelMonth",
+    "CountyHouseholds",
     "Dashboard",
     "DashboardScope",
     "Flow",
@@ -106,6 +109,7 @@ def dashboard_data(*, user, scope: DashboardScope) -> Dashboard:
     unit_figures = units.unit_figures(user, scope, ratio)
     outlets = catalogue.outlets(user, scope)
     certified_total, certified_by_scheme = catalogue.certified(user, scope.as_of)
+    households_total, households_by_county = households.households_reached(user, scope)
     target = (
         targets.get(("city", None))
         if scope.city_wide
@@ -138,4 +142,6 @@ def dashboard_data(*, user, scope: DashboardScope) -> Dashboard:
         certified_total=certified_total,
         certified_by_scheme=certified_by_scheme,
         agri_total=unit_figures.agri,
+        households_reached=households_total,
+        households_by_county=households_by_county,
     )

@@ -103,6 +103,22 @@ class SchemeCount:
     count: int
 
 
+# The dashboard names the counties where the most households were reached, this many.
+HOUSEHOLD_COUNTIES_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class CountyHouseholds:
+    """A region of origin (a county, mostly) and the households the period's purchases reached
+    there: the sum of ``households_lifted`` over the distinct certified products bought."""
+
+    code: str
+    name: str
+    area: str  # its province and city, e.g. 广西壮族自治区百色市
+    products: int
+    households: int
+
+
 @dataclass
 class Dashboard:
     scope: DashboardScope
@@ -121,3 +137,10 @@ class Dashboard:
     certified_total: int
     certified_by_scheme: list[SchemeCount]
     agri_total: Decimal = field(default=ZERO)
+    # 一品一码: the households the period's purchases reached, in all and by county (most first).
+    households_reached: int = 0
+    households_by_county: list[CountyHouseholds] = field(default_factory=list)
+
+    @property
+    def households_top_counties(self) -> list[CountyHouseholds]:
+        return self.households_by_county[:HOUSEHOLD_COUNTIES_SHOWN]

@@ -376,12 +376,18 @@ def test_units_outside_the_citys_districts_and_suppliers_without_a_region(case, 
 
 @pytest.mark.parametrize("persona", ["city_officer", "district_officer"])
 def test_the_figures_read_the_running_totals_never_the_purchases(case, persona, request):
-    """A year of a city is a million purchases: the dashboard reads their monthly totals."""
+    """A year of a city is a million purchases: the dashboard reads their monthly totals. The
+    one exception is the households reached (issue 10, 一品一码), which asks of each certified
+    product whether one purchase of it exists in scope: an existence probe, never a sum."""
     with CaptureQueriesContext(connection) as captured:
         figures_for(request.getfixturevalue(persona), quarter=3)
-    tables = " ".join(query["sql"] for query in captured.captured_queries)
+    queries = [query["sql"] for query in captured.captured_queries]
+    tables = " ".join(queries)
     assert "procurement_monthlytotal" in tables and "procurement_originmonthlytotal" in tables
-    assert "procurement_procurementrecord" not in tables
+    [probe] = [sql for sql in queries if "procurement_procurementrecord" in sql]
+    assert probe.startswith('SELECT "products_product"."region_id"')
+    assert probe.count("procurement_procurementrecord") == 1
+    assert 'EXISTS(SELECT 1 AS "a" FROM "procurement_procurementrecord"' in probe
 
 
 def test_nobody_else_reads_the_figures(case, clerk, supplier, reviewer):
