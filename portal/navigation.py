@@ -62,6 +62,12 @@ MENU: tuple[Group, ...] = (
             Entry("products:certificates", _("Certificates"), (SUPPLIER, REVIEWER, *OFFICES)),
             Entry("products:suppliers", _("Suppliers"), (CITY, REVIEWER, DISTRICT)),
             Entry("products:monitoring_proposals", _("Suspension proposals"), (CITY,)),
+            Entry(
+                "products:evaluations", _("Base evaluations"), (SUPPLIER, REVIEWER, CITY, DISTRICT)
+            ),
+            Entry("products:experts", _("Expert pool"), (CITY, REVIEWER)),
+            Entry("products:disclosure_office_list", _("Disclosures and objections"), (CITY,)),
+            Entry("products:objections", _("Objection queue"), (CITY,)),
         ),
     ),
     Group(

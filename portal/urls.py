@@ -3,6 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from products.views.trace import short_urlpatterns
+
 from . import views
 
 urlpatterns = [
@@ -22,6 +24,8 @@ urlpatterns = [
     path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
     path("procurement/", include("procurement.urls")),
     path("products/", include("products.urls")),
+    # 一品一码: the short public address of each product, printed as a QR code.
+    *short_urlpatterns,
     path("outlets/", include("outlets.urls")),
     path("api/v1/", include("portal.api_urls")),
     path("api/v1/", include("procurement.api_urls")),

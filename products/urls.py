@@ -1,4 +1,15 @@
-from .views import applications, catalogue, certificates, oversight, steps, suppliers
+from .views import (
+    applications,
+    catalogue,
+    certificates,
+    disclosures,
+    evaluation,
+    oversight,
+    renewal,
+    steps,
+    suppliers,
+    trace,
+)
 
 app_name = "products"
 
@@ -9,4 +20,8 @@ urlpatterns = [
     *steps.urlpatterns,
     *certificates.urlpatterns,
     *oversight.urlpatterns,
+    *evaluation.urlpatterns,
+    *renewal.urlpatterns,
+    *disclosures.urlpatterns,
+    *trace.urlpatterns,
 ]

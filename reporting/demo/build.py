@@ -31,6 +31,8 @@ from .catalogue import SUPPLIER_2_ACCOUNT_KEY, SUPPLIER_ACCOUNT_KEY
 from .certification import seed_certificates
 from .codes import CreditCodes
 from .context import SeedContext
+from .disclosures import seed_disclosures
+from .evaluations import seed_evaluations
 from .history import seed_history
 from .integrity import seed_integrity
 from .network import seed_outlets
@@ -97,6 +99,10 @@ def _build(ctx: SeedContext) -> int:
         authors={supplier.pk: users["supplier"].pk, supplier_2.pk: users["supplier_2"].pk},
     )
     seed_oversight(ctx, office_id=users["city_office"].pk, reviewer_id=users["reviewer"].pk)
+    # Issue 10: the year's base evaluations (their deductions read the monitoring above), then
+    # the public disclosures of results, exits, monitoring and evaluations.
+    seed_evaluations(ctx)
+    seed_disclosures(ctx)
     seed_policies(ctx)
     clerks = {unit_a.pk: users["unit_clerk"].pk, unit_b.pk: users["unit_clerk_2"].pk}
     seed_records(ctx, unit_rows, unit_a=unit_a, clerks=clerks)

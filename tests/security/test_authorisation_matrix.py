@@ -53,6 +53,8 @@ EXPECTED: dict[str, tuple] = {
     "api-root": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "api-token": (NA, NA, NA, NA, NA, NA, NA, NA, NA),
     "base-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "base-evaluation-detail": (ANON, OK, OK, NF, NF, NF, OK, NF, OK),
+    "base-evaluation-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "base-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "budget-unit-detail": (ANON, OK, OK, OK, OK, NF, NF, NF, NF),
     "budget-unit-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
@@ -60,6 +62,7 @@ EXPECTED: dict[str, tuple] = {
     "catalogue-list": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
     "certificate-detail": (ANON, OK, OK, OK, OK, OK, OK, NF, OK),
     "certificate-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "certificate-renew": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
     "certification-application-decide": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
     "certification-application-detail": (ANON, OK, NF, NF, NF, NF, OK, NF, OK),
     "certification-application-documents": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
@@ -72,6 +75,8 @@ EXPECTED: dict[str, tuple] = {
     "compliance": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "dashboard-summary": (ANON, OK, OK, NO, NO, NO, NO, NO, NO),
     "declaration-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "disclosure-detail": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "disclosure-list": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
     "integrity-flag-confirm": (ANON, NA, NA, NO, NO, NO, NO, NO, NO),
     "integrity-flag-detail": (ANON, OK, OK, NO, NO, NO, NO, NO, NO),
     "integrity-flag-dismiss": (ANON, NA, NA, NO, NO, NO, NO, NO, NO),
@@ -151,10 +156,14 @@ EXPECTED: dict[str, tuple] = {
     "procurement:voucher_download": (LOGIN, OK, OK, OK, OK, NF, NO, NO, NO),
     "product-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "product-list": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
+    "product_trace": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "product_trace_qr_png": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "product_trace_qr_svg": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
     "products:application_approve": (LOGIN, NO, NO, NO, NO, NO, NO, NO, GO),
     "products:application_create": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
     "products:application_detail": (LOGIN, OK, NO, NO, NO, NO, OK, NF, OK),
     "products:application_document": (LOGIN, OK, NO, NO, NO, NO, OK, NF, OK),
+    "products:application_document_remove": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
     "products:application_document_upload": (LOGIN, NO, NO, NO, NO, NO, NA, NA, NO),
     "products:application_edit": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
     "products:application_evaluate": (LOGIN, NO, NO, NO, NO, NO, NO, NO, GO),
@@ -171,9 +180,28 @@ EXPECTED: dict[str, tuple] = {
     "products:catalogue_product": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
     "products:certificate_action": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
     "products:certificate_detail": (LOGIN, OK, OK, NO, NO, NO, OK, NF, OK),
+    "products:certificate_history": (LOGIN, OK, OK, NO, NO, NO, OK, NF, OK),
     "products:certificate_pdf": (LOGIN, OK, OK, NO, NO, NO, OK, NF, OK),
+    "products:certificate_renew": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
     "products:certificate_verify": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
     "products:certificates": (LOGIN, OK, OK, NO, NO, NO, OK, OK, OK),
+    "products:disclosure_detail": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:disclosure_feed": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:disclosure_objection_thanks": (GO, GO, GO, GO, GO, GO, GO, GO, GO),
+    "products:disclosure_office_list": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:disclosures": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
+    "products:evaluation_apply": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
+    "products:evaluation_assignment": (LOGIN, OK, NF, NF, NF, NF, NF, NF, OK),
+    "products:evaluation_assignment_conflict": (LOGIN, OK, NF, NF, NF, NF, NF, NF, OK),
+    "products:evaluation_base_report": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:evaluation_detail": (LOGIN, OK, OK, NO, NO, NO, OK, NF, OK),
+    "products:evaluation_withdraw": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
+    "products:evaluations": (LOGIN, OK, OK, NO, NO, NO, OK, OK, OK),
+    "products:expert_active": (LOGIN, NA, NO, NO, NO, NO, NO, NO, NA),
+    "products:expert_conflict_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
+    "products:expert_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
+    "products:expert_detail": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
+    "products:experts": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
     "products:monitoring_base_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
     "products:monitoring_product_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
     "products:monitoring_proposal": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
@@ -186,6 +214,9 @@ EXPECTED: dict[str, tuple] = {
     "products:my_product_edit": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
     "products:my_products": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
     "products:my_profile": (LOGIN, NO, NO, NO, NO, NO, OK, OK, NO),
+    "products:objection_decide": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:objection_detail": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
+    "products:objections": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
     "products:product_oversight": (LOGIN, OK, OK, NO, NO, NO, NO, NO, OK),
     "products:product_photo": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
     "products:product_status": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
@@ -195,6 +226,7 @@ EXPECTED: dict[str, tuple] = {
     "products:supplier_detail": (LOGIN, OK, OK, NO, NO, NO, NO, NO, OK),
     "products:supplier_refuse": (LOGIN, OK, NO, NO, NO, NO, NO, NO, NO),
     "products:suppliers": (LOGIN, OK, OK, NO, NO, NO, NO, NO, OK),
+    "products:trace_label": (OK, OK, OK, OK, OK, OK, OK, OK, OK),
     "projection": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "quarter-reopen": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
     "quarter-return": (ANON, NA, NA, NA, NA, NA, NA, NA, NA),
@@ -300,6 +332,22 @@ def kwargs_for(name: str, w) -> dict:
         "products:product_photo": w.photo,
         "products:certificate_detail": w.certificate,
         "products:certificate_pdf": w.certificate,
+        "products:certificate_renew": w.certificate,
+        "products:certificate_history": w.certificate,
+        "certificate-renew": w.certificate,
+        "products:disclosure_detail": w.disclosure,
+        "products:disclosure_objection_thanks": w.disclosure,
+        "disclosure-detail": w.disclosure,
+        "products:objection_detail": w.objection,
+        "products:evaluation_detail": w.evaluation,
+        "products:evaluation_withdraw": w.evaluation,
+        "base-evaluation-detail": w.evaluation,
+        "products:evaluation_assignment": w.assignment,
+        "products:evaluation_assignment_conflict": w.assignment,
+        "products:evaluation_base_report": w.base,
+        "products:expert_detail": w.expert,
+        "products:expert_active": w.expert,
+        "products:expert_conflict_create": w.expert,
         "certificate-detail": w.certificate,
         "oversight-certificate-detail": w.certificate,
         "oversight-certificate-set-status": w.certificate,
@@ -342,7 +390,7 @@ def kwargs_for(name: str, w) -> dict:
         "certification-application-list",
     ):
         kwargs = {"pk": w.application.pk}
-        if name == "products:application_document":
+        if name in ("products:application_document", "products:application_document_remove"):
             kwargs["document_pk"] = w.document.pk
         return kwargs
     return {
@@ -356,6 +404,11 @@ def kwargs_for(name: str, w) -> dict:
         "products:base_status": {"pk": w.base.pk, "status": "suspended"},
         "outlets:outlet_status": {"pk": w.outlet.pk, "status": "suspended"},
         "region-detail": {"code": f.FUTIAN},
+        "products:objection_decide": {"pk": w.objection.pk, "decision": "uphold"},
+        "product_trace": {"code": w.product.trace_code},
+        "product_trace_qr_png": {"code": w.product.trace_code},
+        "product_trace_qr_svg": {"code": w.product.trace_code},
+        "products:trace_label": {"code": w.product.trace_code},
     }.get(name, {})
 
 
@@ -401,7 +454,8 @@ def test_anonymous_writes_to_the_api_are_refused(client, world):
             continue
         url = reverse(name, kwargs=kwargs_for(name, world))
         code = client.post(url, {}, content_type="application/json").status_code
-        if name in ("catalogue-list", "catalogue-detail"):  # public and read-only: no POST
+        # Public and read-only: no POST.
+        if name in ("catalogue-list", "catalogue-detail", "disclosure-list", "disclosure-detail"):
             if code != NA:
                 refused.append(f"POST {url} ({name}) anonymously: expected 405, got {code}")
         elif code not in ANON:

@@ -17,9 +17,14 @@ from portal.models import Notification
 from procurement.models import IntegrityFlag, QuotaPolicy, QuotaRule, Voucher
 from products.models import (
     ApplicationDocument,
+    BaseEvaluation,
     CertificationApplication,
     CertificationScheme,
+    Disclosure,
+    Expert,
+    ExpertAssignment,
     MonitoringRecord,
+    Objection,
     ProductPhoto,
     SupplierBase,
 )
@@ -94,6 +99,28 @@ def world(
         proposal=MonitoringRecord.Proposal.OPEN,
         recorded_by=reviewer,
     )
+    expert = Expert.objects.create(name="王建国", organisation="华南农业大学园艺学院")
+    evaluation = BaseEvaluation.objects.create(
+        base=base,
+        year=2026,
+        category=base.category,
+        status=BaseEvaluation.Status.SITE_VERIFICATION,
+        self_score=Decimal("90"),
+        material_score=Decimal("80"),
+        draw_seed=1,
+    )
+    assignment = ExpertAssignment.objects.create(evaluation=evaluation, expert=expert, position=1)
+    disclosure = Disclosure.objects.create(
+        kind=Disclosure.Kind.MONITORING,
+        monitoring_record=monitoring,
+        summary="抽检样品农药残留超标",
+        starts_on=datetime.date(2026, 3, 2),
+        ends_on=datetime.date(2026, 3, 9),
+        opened_by=reviewer,
+    )
+    objection = Objection.objects.create(
+        disclosure=disclosure, name="李明", contact="13800138000", text="抽样过程不规范"
+    )
     record = f.RecordFactory(budget_unit=unit_a, supplier=supplier_org, product=product)
     voucher = Voucher.objects.create(
         record=record,
@@ -158,6 +185,11 @@ def world(
         application=application,
         document=document,
         monitoring=monitoring,
+        disclosure=disclosure,
+        objection=objection,
+        expert=expert,
+        evaluation=evaluation,
+        assignment=assignment,
         record=record,
         voucher=voucher,
         outlet=outlet,
