@@ -195,6 +195,16 @@ class CityBuilder:
         return suppliers
 
     def products(self, suppliers: list[dict]) -> list[dict]:
+        from products.models import TRACE_ALPHABET
+
+        def trace_code(number: int) -> str:
+            """A product's 一品一码 from its id: eight digits of base 32, unique and repeatable."""
+            digits = []
+            for _ in range(8):
+                number, digit = divmod(number, len(TRACE_ALPHABET))
+                digits.append(TRACE_ALPHABET[digit])
+            return "".join(reversed(digits))
+
         rng, products = self.rng, []
         per_supplier = [1] * len(suppliers)
         for _extra in range(self.scale.products - len(suppliers)):
@@ -227,6 +237,7 @@ class CityBuilder:
                         "households_lifted": rng.randint(0, 400),
                         "description": "",
                         "status": status,
+                        "trace_code": trace_code(len(products) + 1),
                         "created_at": self.now,
                         "updated_at": self.now,
                     }

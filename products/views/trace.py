@@ -29,7 +29,7 @@ from ..trace_selectors import (
 )
 
 # The public page changes when a certificate, a monitoring result or the product does, which
-# is seldom: five minutes in a shared cache spares the database a crowd scanning one crate.
+# is seldom: five minutes in the browser spares a visitor's reloads.
 PAGE_MAX_AGE = 300
 # A QR code depends on the code and the host only, and a product's code never changes.
 QR_MAX_AGE = 86_400
@@ -44,13 +44,11 @@ def _code_or_404(code: str) -> str:
     return normal
 
 
-def _public(request: HttpRequest, response: HttpResponse, max_age: int) -> HttpResponse:
-    """Shared caches may keep the answer to a visitor who is not signed in; a signed-in user's
-    copy carries the header with their name, so it stays in their browser only."""
-    if request.user.is_authenticated:
-        patch_cache_control(response, private=True, max_age=max_age)
-    else:
-        patch_cache_control(response, public=True, max_age=max_age)
+def _browser_cache(response: HttpResponse, max_age: int) -> HttpResponse:
+    """The visitor's browser may keep the page a few minutes; a shared cache may not, since
+    every page carries the visitor's own CSRF token (the language switch) and, signed in, the
+    header with their name."""
+    patch_cache_control(response, private=True, max_age=max_age)
     return response
 
 
@@ -79,7 +77,7 @@ def product_trace(request: HttpRequest, code: str) -> HttpResponse:
             "navigation": (),  # a public page: no left navigation, signed in or not
         },
     )
-    return _public(request, response, PAGE_MAX_AGE)
+    return _browser_cache(response, PAGE_MAX_AGE)
 
 
 def _qr(code: str, *, content: bytes, content_type: str, extension: str) -> HttpResponse:
@@ -139,7 +137,7 @@ def trace_label(request: HttpRequest, code: str) -> HttpResponse:
             "navigation": (),
         },
     )
-    return _public(request, response, PAGE_MAX_AGE)
+    return _browser_cache(response, PAGE_MAX_AGE)
 
 
 urlpatterns = [
