@@ -12,23 +12,11 @@ from products.models import Certificate, CertificationApplication, Disclosure
 from products.reference_data import CHECKLISTS
 from products.tasks import disclosures_daily
 from tests import factories as f
+from tests.browser.journey import sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "portal-demo")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
-
-
-def sign_out(page):
-    page.locator("header form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def test_supplier_applies_reviewer_approves_and_the_catalogue_shows_it(

@@ -9,6 +9,7 @@ from django.test import override_settings
 
 from portal.periods import today
 from tests import factories as f
+from tests.browser.journey import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -20,14 +21,6 @@ document.addEventListener("securitypolicyviolation", function (e) {
   );
 });
 """
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "portal-demo")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
 
 
 def visit(page, url, problems):

@@ -9,18 +9,11 @@ import pytest
 
 from outlets.models import Outlet, OutletSalesReport, OutletStatusChange
 from portal.periods import today
+from tests.browser.journey import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NAME = "华润万家福田口岸店消费帮扶专区"
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "portal-demo")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_district_office_registers_reports_and_suspends_a_zone(

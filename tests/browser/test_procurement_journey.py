@@ -12,16 +12,9 @@ from portal.periods import Quarter, today
 from procurement.imports import HEADERS
 from procurement.models import ProcurementRecord, QuarterSubmission
 from tests import factories as f
+from tests.browser.journey import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "portal-demo")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
 
 
 def share_shown(page, base, year) -> str:

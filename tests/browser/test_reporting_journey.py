@@ -11,16 +11,9 @@ from openpyxl import load_workbook
 from portal.periods import last_ended_quarter, today
 from reporting.models import ReportRun
 from tests import factories as f
+from tests.browser.journey import sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "portal-demo")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
 
 
 def test_city_office_reads_the_dashboard_and_downloads_the_quarter_report(

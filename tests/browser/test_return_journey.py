@@ -11,21 +11,9 @@ from portal.periods import Quarter, today
 from procurement.models import ProcurementRecord, QuarterReturn, QuarterSubmission
 from procurement.services import quarter_submit
 from tests import factories as f
+from tests.browser.journey import sign_in, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def sign_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "portal-demo")
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(f"{base}/")
-
-
-def sign_out(page):
-    page.locator("header form button[type=submit]").click()
-    page.wait_for_load_state()
 
 
 def test_office_returns_clerk_corrects_approver_resubmits_office_reads_the_rounds(
