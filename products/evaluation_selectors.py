@@ -215,6 +215,15 @@ def expert_list(*, user, q: str = "", active: bool | None = None) -> QuerySet[Ex
     ).order_by("-active", "name", "pk")
 
 
+def expert_totals(qs: QuerySet[Expert]) -> dict[str, int]:
+    """How many experts ``qs`` holds, in all, in the pool and out of it: one query."""
+    return qs.order_by().aggregate(
+        total=Count("pk"),
+        in_pool=Count("pk", filter=Q(active=True)),
+        out_of_pool=Count("pk", filter=Q(active=False)),
+    )
+
+
 def expert_page(user, pk: int) -> Expert:
     return get_object_or_404(expert_for_user(user), pk=pk)
 

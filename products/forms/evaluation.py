@@ -11,9 +11,11 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import ExitReason, Role
+from procurement.forms import call_service
 
 from ..models import BaseEvaluation, ProductCategory
-from ..services.base_evaluation import MATERIAL_PASS_MARK, YEARS_BACK
+from ..services.base_evaluation import YEARS_BACK
+from ..services.evaluation_scores import MATERIAL_PASS_MARK, SCORE_MAX, SCORE_MIN
 from ..services.expert_draw import SEED_MAX
 
 SCORE_WIDGET = {"inputmode": "decimal", "class": "num", "step": "0.01", "min": "0", "max": "100"}
@@ -23,13 +25,42 @@ def score_field(label, *, required: bool = True, help_text: str = "") -> forms.D
     return forms.DecimalField(
         label=label,
         required=required,
-        min_value=Decimal(0),
-        max_value=Decimal(100),
+        min_value=SCORE_MIN,
+        max_value=SCORE_MAX,
         max_digits=5,
         decimal_places=2,
         help_text=help_text,
         widget=forms.NumberInput(attrs=SCORE_WIDGET),
     )
+
+
+def text_field(
+    label, *, max_length: int = 4000, rows: int = 4, required: bool = True, help_text: str = ""
+) -> forms.CharField:
+    """A free text (a note, findings, a comment) in a text area ``rows`` high."""
+    return forms.CharField(
+        label=label,
+        required=required,
+        max_length=max_length,
+        help_text=help_text,
+        widget=forms.Textarea(attrs={"rows": rows}),
+    )
+
+
+def confirm_field(label, *, refusal) -> forms.BooleanField:
+    """The box ticked to confirm a final step (ui.md: final actions ask for confirmation);
+    ``refusal`` is the error when it is left empty."""
+    return forms.BooleanField(label=label, error_messages={"required": refusal})
+
+
+def submit(form: forms.Form, service, /, *, actor, fields: tuple[str, ...] = (), **kwargs):
+    """Run ``service`` for a submitted (bound) and valid form, as ``actor``, with the form's
+    cleaned ``fields`` and ``kwargs``: the service's result, or None when the form was not
+    submitted, is invalid, or the service refused (the refusal is then on the form)."""
+    if not form.is_bound or not form.is_valid():
+        return None
+    values = {name: form.cleaned_data[name] for name in fields}
+    return call_service(form, service, actor=actor, **values, **kwargs)
 
 
 class EvaluationFilterForm(forms.Form):
@@ -70,10 +101,9 @@ class ApplyForm(forms.Form):
         _("Self-assessment score"),
         help_text=_("0–100. It counts for 20% of the final score; the experts' score for 80%."),
     )
-    self_assessment = forms.CharField(
-        label=_("Self-assessment"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 6}),
+    self_assessment = text_field(
+        _("Self-assessment"),
+        rows=6,
         help_text=_(
             "How the base kept the four unified standards this year: quality standard, "
             "processing requirements, packaging marks, brand sales."
@@ -93,11 +123,9 @@ class MaterialReviewForm(forms.Form):
         _("Material review score"),
         help_text=_("0–100. Below 60 the evaluation stops here and the supplier is told why."),
     )
-    note = forms.CharField(
-        label=_("Note"),
+    note = text_field(
+        _("Note"),
         required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What the material shows or lacks; required when it does not pass."),
     )
     confirm_stop = forms.BooleanField(
@@ -137,11 +165,11 @@ class SiteForm(forms.Form):
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
-    site_note = forms.CharField(
-        label=_("Site findings"),
+    site_note = text_field(
+        _("Site findings"),
         required=False,
         max_length=8000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        rows=5,
         help_text=_("Required to complete the site verification."),
     )
 
@@ -165,30 +193,21 @@ class SiteForm(forms.Form):
 
 
 class PublishForm(forms.Form):
-    note = forms.CharField(
-        label=_("Result review note"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("Published with the result."),
+    note = text_field(
+        _("Result review note"), required=False, help_text=_("Published with the result.")
     )
-    confirm = forms.BooleanField(
-        label=_(
+    confirm = confirm_field(
+        _(
             "I confirm: the result is published for public disclosure and stands once the "
             "period passes without an upheld objection."
         ),
-        error_messages={"required": _("Tick the box to confirm the publication.")},
+        refusal=_("Tick the box to confirm the publication."),
     )
 
 
 class ScoreForm(forms.Form):
     score = score_field(_("Score"))
-    comment = forms.CharField(
-        label=_("Comment"),
-        required=False,
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 4}),
-    )
+    comment = text_field(_("Comment"), required=False)
 
 
 class ConflictForm(forms.Form):
@@ -268,18 +287,18 @@ class SelfReportForm(forms.Form):
         label=_("Reason"),
         choices=[("", _("— choose a reason —")), *ExitReason.choices],
     )
-    note = forms.CharField(
-        label=_("What has changed"),
+    note = text_field(
+        _("What has changed"),
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 5}),
+        rows=5,
         help_text=_("Published with the notice: the public may object during the period."),
     )
-    confirm = forms.BooleanField(
-        label=_(
+    confirm = confirm_field(
+        _(
             "I confirm: the base's exit is publicly disclosed and, once the period passes, the "
             "base exits the programme and its certificates are revoked."
         ),
-        error_messages={"required": _("Tick the box to confirm the report.")},
+        refusal=_("Tick the box to confirm the report."),
     )
 
 

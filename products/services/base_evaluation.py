@@ -11,9 +11,8 @@
    period passes unopposed it is ``published``; an upheld objection sends it back to result
    review with the note kept.
 
-The arithmetic (issue 10): final = 20% × self-assessment + 80% × the experts' mean score
-(experts who declared a conflict give no score and do not count) − the monitoring deduction,
-never below 0. Bases are ranked within their category (``products.evaluation_selectors``).
+The arithmetic (20% self-assessment, 80% the experts' mean, less the monitoring deduction) is in
+``evaluation_scores``; bases are ranked within their category (``products.evaluation_selectors``).
 
 Every step goes through ``_move``: one table of transitions (``TRANSITIONS``), one history row
 per step (``portal.history.stamp``), and the supplier is told of each decision.
@@ -22,12 +21,10 @@ per step (``portal.history.stamp``), and the supplier is told of each decision.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -36,93 +33,13 @@ from portal.errors import ApplicationError
 from portal.history import stamp
 from portal.models import Role
 from portal.notifications import members_of, members_with_role, notify
-from portal.periods import year_bounds
 from portal.roles import actor_of
 
-from ..models import (
-    BaseEvaluation,
-    ExpertAssignment,
-    MonitoringRecord,
-    Supplier,
-    SupplierBase,
-)
-from .expert_draw import (
-    EXPERTS_PER_EVALUATION,
-    POOL_ROLES,
-    clean_score,
-    evaluation_link,
-    set_score,
-)
+from ..models import BaseEvaluation, ExpertAssignment, Supplier, SupplierBase
+from .evaluation_scores import MATERIAL_PASS_MARK, clean_score, evaluation_result
+from .expert_draw import EXPERTS_PER_EVALUATION, POOL_ROLES, evaluation_link, set_score
 
 Status = BaseEvaluation.Status
-
-# --- the arithmetic: named constants and pure functions -------------------------------------
-
-SCORE_PLACES = Decimal("0.01")
-# Issue 10: "the base's self-assessment (20%) and the experts' score (80%)".
-SELF_WEIGHT = Decimal("0.20")
-EXPERT_WEIGHT = Decimal("0.80")
-# Issue 10: "material review (a score; below 60 stops here)".
-MATERIAL_PASS_MARK = Decimal("60")
-# The monitoring deduction (监测扣分). The articles give no figures; these are the portal's
-# policy, set here and shown on every evaluation's page: a failed sample test (抽检不合格) is a
-# failure of the product itself and weighs more than a failed inspection (巡查不合格) of how
-# the base works; the cap keeps one bad season from outweighing the experts' whole judgement
-# (at most a fifth of the scale). Failures annulled after an upheld objection do not count.
-POINTS_PER_FAILED_SAMPLE_TEST = Decimal("5")
-POINTS_PER_FAILED_INSPECTION = Decimal("3")
-MONITORING_DEDUCTION_CAP = Decimal("20")
-
-
-def score_round(value: Decimal) -> Decimal:
-    """Two decimals, halves up (86.405 → 86.41): the one rounding of every score."""
-    return Decimal(value).quantize(SCORE_PLACES, rounding=ROUND_HALF_UP)
-
-
-def counting_scores(assignments: Iterable[ExpertAssignment]) -> list[Decimal]:
-    """The scores that count: those of the drawn experts who did not declare a conflict."""
-    return [a.score for a in assignments if not a.conflict_declared and a.score is not None]
-
-
-def experts_mean(scores: Iterable[Decimal]) -> Decimal:
-    """The experts' mean score, rounded to two decimals: the figure published, so that anyone
-    can check the final score from the published figures."""
-    values = [Decimal(score) for score in scores]
-    if not values:
-        raise ValueError("no expert score to average")
-    return score_round(sum(values, Decimal(0)) / len(values))
-
-
-def monitoring_deduction(*, failed_sample_tests: int, failed_inspections: int) -> Decimal:
-    """The points the year's failed monitoring takes off, capped (see the constants)."""
-    raw = (
-        POINTS_PER_FAILED_SAMPLE_TEST * failed_sample_tests
-        + POINTS_PER_FAILED_INSPECTION * failed_inspections
-    )
-    return score_round(min(raw, MONITORING_DEDUCTION_CAP))
-
-
-def final_score(*, self_score: Decimal, expert_score: Decimal, deduction: Decimal) -> Decimal:
-    """20% × self-assessment + 80% × the experts' mean − the deduction, never below 0."""
-    raw = SELF_WEIGHT * Decimal(self_score) + EXPERT_WEIGHT * Decimal(expert_score)
-    return score_round(max(raw - Decimal(deduction), Decimal(0)))
-
-
-def monitoring_failures(*, base_id: int, year: int, as_of: datetime.date) -> dict[str, int]:
-    """The year's failed, not annulled, sample tests and inspections of the base and of its
-    products, up to ``as_of``: one query."""
-    first, last = year_bounds(year)
-    return MonitoringRecord.objects.filter(
-        Q(base_id=base_id) | Q(product__base_id=base_id),
-        result=MonitoringRecord.Result.FAILED,
-        annulled=False,
-        performed_on__gte=first,
-        performed_on__lte=min(last, as_of),
-    ).aggregate(
-        failed_sample_tests=Count("pk", filter=Q(kind=MonitoringRecord.Kind.SAMPLE_TEST)),
-        failed_inspections=Count("pk", filter=Q(kind=MonitoringRecord.Kind.INSPECTION)),
-    )
-
 
 # --- the stages --------------------------------------------------------------------------------
 
@@ -364,18 +281,13 @@ def evaluation_material_review(
 
 def _result_fields(evaluation: BaseEvaluation, *, as_of: datetime.date) -> dict[str, Decimal]:
     """The experts' mean, the deduction and the final score, from the database as it is now."""
-    assignments = list(evaluation.assignments.all())
-    scores = counting_scores(assignments)
-    expert_score = experts_mean(scores)
-    failures = monitoring_failures(base_id=evaluation.base_id, year=evaluation.year, as_of=as_of)
-    deduction = monitoring_deduction(**failures)
-    return {
-        "expert_score": expert_score,
-        "monitoring_deduction": deduction,
-        "final_score": final_score(
-            self_score=evaluation.self_score, expert_score=expert_score, deduction=deduction
-        ),
-    }
+    return evaluation_result(
+        evaluation.assignments.all(),
+        self_score=evaluation.self_score,
+        base_id=evaluation.base_id,
+        year=evaluation.year,
+        as_of=as_of,
+    )
 
 
 def _check_scored(evaluation: BaseEvaluation) -> None:

@@ -19,7 +19,6 @@ import datetime
 import random
 import secrets
 from collections.abc import Collection, Iterable
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -35,6 +34,7 @@ from portal.notifications import notify
 from portal.roles import actor_of
 
 from ..models import BaseEvaluation, Expert, ExpertAssignment, ExpertConflict, Supplier
+from .evaluation_scores import clean_score
 
 # 《菜篮子基地评价》: five experts verify each base on site.
 EXPERTS_PER_EVALUATION = 5
@@ -340,21 +340,6 @@ def assignment_conflict_declare(
         expert=expert, supplier_id=supplier_id, defaults={"reason": reason}
     )
     return _withdraw_and_replace(assignment, actor=actor, reason=reason)
-
-
-def clean_score(value, *, field: str = "score") -> Decimal:
-    """A score between 0 and 100 with at most two decimals, or a ValidationError on ``field``."""
-    try:
-        score = value if isinstance(value, Decimal) else Decimal(str(value).strip())
-    except (ArithmeticError, ValueError):
-        score = None
-    if score is None or not score.is_finite():
-        raise ValidationError({field: _("Give a score between 0 and 100.")})
-    if not Decimal(0) <= score <= Decimal(100):
-        raise ValidationError({field: _("The score is between 0 and 100.")})
-    if score != score.quantize(Decimal("0.01")):
-        raise ValidationError({field: _("Give the score with at most two decimals.")})
-    return score.quantize(Decimal("0.01"))
 
 
 def set_score(assignment: ExpertAssignment, *, score, comment: str = "") -> ExpertAssignment:

@@ -6,7 +6,7 @@ with an expert who declared a conflict on being drawn and was replaced, one in m
 review, one just applied for, one that did not pass the material review.
 
 The experts are drawn with the portal's own draw (``products.services.expert_draw.draw``), the
-scores computed with its arithmetic (``products.services.base_evaluation``), so the demo's
+scores computed with its arithmetic (``products.services.evaluation_scores``), so the demo's
 numbers are the ones the pages would compute. The draw's pool is taken from the lists below,
 not from the database, so that the conflict declared on being drawn does not change the draw
 on a re-run. Every row is upserted by a stable key: a second run changes nothing.
@@ -29,13 +29,7 @@ from products.models import (
     Supplier,
     SupplierBase,
 )
-from products.services.base_evaluation import (
-    counting_scores,
-    experts_mean,
-    final_score,
-    monitoring_deduction,
-    monitoring_failures,
-)
+from products.services.evaluation_scores import evaluation_result
 from products.services.expert_draw import EXPERTS_PER_EVALUATION, SEED_BITS, draw
 
 from .context import SeedContext, upsert
@@ -205,17 +199,15 @@ def _seed_evaluation(ctx, base: SupplierBase, *, pool, year: int, anchor: dateti
     assignments = _seed_draw(ctx, evaluation, pool=pool, rng=rng, site_on=site_on, stage=stage)
     if stage == Status.SITE_VERIFICATION:
         return
-    expert_score = experts_mean(counting_scores(assignments))
-    deduction = monitoring_deduction(
-        **monitoring_failures(base_id=base.pk, year=year, as_of=ctx.as_of)
-    )
     result = {
         "site_verified_on": site_on,
         "site_note": SITE_NOTE,
-        "expert_score": expert_score,
-        "monitoring_deduction": deduction,
-        "final_score": final_score(
-            self_score=evaluation.self_score, expert_score=expert_score, deduction=deduction
+        **evaluation_result(
+            assignments,
+            self_score=evaluation.self_score,
+            base_id=base.pk,
+            year=year,
+            as_of=ctx.as_of,
         ),
     }
     if stage in (Status.IN_DISCLOSURE, Status.PUBLISHED):

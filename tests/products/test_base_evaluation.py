@@ -14,6 +14,7 @@ from products.evaluation_selectors import evaluation_list, with_rank
 from products.models import BaseEvaluation, Disclosure, ExpertAssignment, MonitoringRecord
 from products.services import base_evaluation as svc
 from products.services import disclosure as core
+from products.services import evaluation_scores as calc
 from tests import factories as f
 
 from .evaluation_builders import (
@@ -27,17 +28,9 @@ from .evaluation_builders import (
     failed,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = Decimal
 SAMPLE, INSPECTION = MonitoringRecord.Kind.SAMPLE_TEST, MonitoringRecord.Kind.INSPECTION
-
-
-@pytest.fixture(autouse=True)
-def english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
 
 
 def titles(user):
@@ -49,33 +42,35 @@ def titles(user):
 
 def test_final_is_a_fifth_of_the_self_assessment_and_four_fifths_of_the_experts():
     # 20% × 90 + 80% × 85 = 18 + 68
-    assert svc.final_score(self_score=D("90"), expert_score=D("85"), deduction=D("0")) == D("86.00")
+    assert calc.final_score(self_score=D("90"), expert_score=D("85"), deduction=D("0")) == D(
+        "86.00"
+    )
     # 20% × 88.5 + 80% × 87.9 − 3 = 17.7 + 70.32 − 3
-    assert svc.final_score(self_score=D("88.5"), expert_score=D("87.9"), deduction=D("3")) == D(
+    assert calc.final_score(self_score=D("88.5"), expert_score=D("87.9"), deduction=D("3")) == D(
         "85.02"
     )
 
 
 def test_the_final_score_is_rounded_to_two_places():
     # 20% × 85.55 + 80% × 70.03 = 17.11 + 56.024 = 73.134
-    assert svc.final_score(self_score=D("85.55"), expert_score=D("70.03"), deduction=D(0)) == D(
+    assert calc.final_score(self_score=D("85.55"), expert_score=D("70.03"), deduction=D(0)) == D(
         "73.13"
     )
     # 20% × 85.57 + 80% × 70.03 = 17.114 + 56.024 = 73.138
-    assert svc.final_score(self_score=D("85.57"), expert_score=D("70.03"), deduction=D(0)) == D(
+    assert calc.final_score(self_score=D("85.57"), expert_score=D("70.03"), deduction=D(0)) == D(
         "73.14"
     )
 
 
 def test_the_final_score_is_never_below_zero():
-    assert svc.final_score(self_score=D("0"), expert_score=D("10"), deduction=D("20")) == D("0.00")
+    assert calc.final_score(self_score=D("0"), expert_score=D("10"), deduction=D("20")) == D("0.00")
 
 
 def test_the_mean_rounds_halves_up():
-    assert svc.experts_mean([D("80.02"), D("80.03")]) == D("80.03")  # 80.025: half-even → 80.02
-    assert svc.experts_mean([D("85"), D("86"), D("87"), D("90"), D("91.5")]) == D("87.90")
-    assert svc.experts_mean([D("90"), D("85"), D("85")]) == D("86.67")
-    assert svc.score_round(D("86.405")) == D("86.41")
+    assert calc.experts_mean([D("80.02"), D("80.03")]) == D("80.03")  # 80.025: half-even → 80.02
+    assert calc.experts_mean([D("85"), D("86"), D("87"), D("90"), D("91.5")]) == D("87.90")
+    assert calc.experts_mean([D("90"), D("85"), D("85")]) == D("86.67")
+    assert calc.score_round(D("86.405")) == D("86.41")
 
 
 def test_experts_who_declared_a_conflict_do_not_count():
@@ -87,13 +82,13 @@ def test_experts_who_declared_a_conflict_do_not_count():
         ExpertAssignment(score=D("60")),
         ExpertAssignment(score=D("50")),
     ]
-    assert svc.counting_scores(sheets) == [D("90"), D("80"), D("70"), D("60"), D("50")]
-    assert svc.experts_mean(svc.counting_scores(sheets)) == D("70.00")
+    assert calc.counting_scores(sheets) == [D("90"), D("80"), D("70"), D("60"), D("50")]
+    assert calc.experts_mean(calc.counting_scores(sheets)) == D("70.00")
 
 
 def test_the_mean_of_no_score_is_an_error():
     with pytest.raises(ValueError):
-        svc.experts_mean([])
+        calc.experts_mean([])
 
 
 @pytest.mark.parametrize(
@@ -108,7 +103,7 @@ def test_the_mean_of_no_score_is_an_error():
     ],
 )
 def test_the_monitoring_deduction_per_failure_is_capped(sample_tests, inspections, points):
-    assert svc.monitoring_deduction(
+    assert calc.monitoring_deduction(
         failed_sample_tests=sample_tests, failed_inspections=inspections
     ) == D(points)
 
@@ -129,7 +124,7 @@ def test_the_years_failed_monitoring_of_the_base_and_its_products_counts(supplie
         base=base, kind=INSPECTION, performed_on=in_year, result="passed", agency="巡查组"
     )
 
-    assert svc.monitoring_failures(base_id=base.pk, year=YEAR, as_of=AS_OF) == {
+    assert calc.monitoring_failures(base_id=base.pk, year=YEAR, as_of=AS_OF) == {
         "failed_sample_tests": 2,
         "failed_inspections": 1,
     }

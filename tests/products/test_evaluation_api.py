@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from .evaluation_builders import YEAR, Status, base_of, drawn, evaluation, experts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 URL = "/api/v1/base-evaluations/"
 
 

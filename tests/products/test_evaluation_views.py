@@ -4,34 +4,29 @@ sheets, and the supplier's application, withdrawal and self-report; who may open
 the query counts of the lists."""
 
 import datetime
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
 from portal.models import Role
+from products.exports import XLSX
 from products.models import BaseEvaluation, Disclosure, Expert, ExpertConflict
 from tests import factories as f
 
 from .evaluation_builders import YEAR, Status, base_of, drawn, evaluation, experts
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 D = Decimal
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture(autouse=True)
 def frozen_today(monkeypatch):
     """Pages read today from ``portal.periods.today``; pin it inside the demo year."""
-    monkeypatch.setattr("products.views.evaluation.today", lambda: datetime.date(YEAR, 11, 23))
+    for module in ("evaluation", "experts"):
+        monkeypatch.setattr(f"products.views.{module}.today", lambda: datetime.date(YEAR, 11, 23))
 
 
 @pytest.fixture
@@ -129,6 +124,126 @@ def test_who_reads_the_list(client, request, persona, code):
 def test_the_public_is_sent_to_sign_in(client):
     response = client.get(reverse("products:evaluations"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_the_office_list_says_what_to_do_when_empty(client, city_officer, supplier):
+    page = as_user(client, city_officer).get(reverse("products:evaluations"))
+    body = page.content.decode()
+    assert 'data-testid="empty-state"' in body
+    assert "evaluations-export" not in body  # nothing to export
+    assert reverse("products:experts") in body.split('data-testid="empty-state"')[1]
+
+    page = as_user(client, supplier).get(reverse("products:evaluations"))
+    empty = page.content.decode().split('data-testid="empty-state"')[1]
+    assert reverse("products:evaluation_apply") in empty.split("</section>")[0]
+
+
+def test_the_totals_count_the_filtered_evaluations_by_stage(client, city_officer, supplier_org):
+    evaluation(base_of(supplier_org, name="甲"), status=Status.PUBLISHED, final_score="90")
+    evaluation(base_of(supplier_org, name="乙"), status=Status.APPLIED)
+    evaluation(base_of(supplier_org, name="丙"), status=Status.SITE_VERIFICATION)
+    evaluation(base_of(supplier_org, name="丁", category="fruit"), status=Status.NOT_PASSED)
+    client = as_user(client, city_officer)
+
+    totals = client.get(reverse("products:evaluations")).context["totals"]
+    assert (totals["total"], totals["published"], totals["not_passed"]) == (4, 1, 1)
+    assert totals["applied"] + totals["site_verification"] == 2
+    fruit = client.get(reverse("products:evaluations"), {"category": "fruit"}).context["totals"]
+    assert (fruit["total"], fruit["not_passed"], fruit["published"]) == (1, 1, 0)
+
+
+# --- the Excel export --------------------------------------------------------------------------
+
+
+def workbook(response):
+    assert response["Content-Type"] == XLSX
+    assert "attachment" in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    sheet = book.worksheets[0]
+    rows = list(sheet.iter_rows(values_only=True))
+    return rows[0][0], rows[1], rows[2:]
+
+
+def test_the_export_holds_exactly_the_filtered_rows_with_rank_scores_and_stage(
+    client, city_officer, supplier_org, django_assert_max_num_queries
+):
+    evaluation(
+        base_of(supplier_org, name="甲基地"),
+        status=Status.PUBLISHED,
+        material_score=D("80"),
+        expert_score=D("85"),
+        monitoring_deduction=D("3"),
+        final_score="83",
+        site_verified_on=datetime.date(YEAR, 9, 1),
+    )
+    evaluation(base_of(supplier_org, name="乙基地"), status=Status.PUBLISHED, final_score="88")
+    evaluation(base_of(supplier_org, name="丙基地"), status=Status.APPLIED)
+    evaluation(base_of(supplier_org, name="水果基地", category="fruit"), status=Status.APPLIED)
+    evaluation(base_of(supplier_org, name="去年基地"), status=Status.PUBLISHED, year=YEAR - 1)
+    for i in range(20):
+        evaluation(base_of(supplier_org, name=f"基地{i:02d}"), status=Status.MATERIAL_REVIEW)
+    client = as_user(client, city_officer)
+    query = {"year": YEAR, "category": "vegetables", "status": "published"}
+
+    # session, user, membership, the years of the filter, the rows (with their ranks)
+    with django_assert_max_num_queries(5):
+        response = client.get(reverse("products:evaluations_export"), query)
+    title, headers, rows = workbook(response)
+
+    assert str(YEAR) in title
+    assert headers[:4] == ("年度", "类别", "类别内排名", "基地")
+    assert "阶段" in headers and "最终得分" in headers
+    page = client.get(reverse("products:evaluations"), query).context["page"]
+    assert [row[3] for row in rows] == [e.base.name for e in page.object_list]
+    assert [row[3] for row in rows] == ["乙基地", "甲基地"]
+    first, second = rows
+    column = dict(zip(headers, second, strict=True))
+    assert column["类别内排名"] == 2
+    assert column["供应商"] == supplier_org.name
+    assert column["自评得分"] == 90
+    assert column["材料审核得分"] == 80
+    assert column["专家平均分"] == 85
+    assert column["监测扣分"] == 3
+    assert column["最终得分"] == 83
+    assert column["阶段"] == "Published"
+    assert column["现场核查日期"] == f"{YEAR}-09-01"
+    assert dict(zip(headers, first, strict=True))["类别内排名"] == 1
+
+
+def test_the_export_of_every_page_and_of_nothing(client, city_officer, supplier_org):
+    for i in range(55):
+        evaluation(base_of(supplier_org, name=f"基地{i:02d}"), status=Status.APPLIED)
+    client = as_user(client, city_officer)
+    url = reverse("products:evaluations_export")
+
+    _title, _headers, rows = workbook(client.get(url))
+    assert len(rows) == 55  # all pages, not the first 50
+    assert all(row[2] is None and row[10] is None for row in rows)  # no rank, no final score
+    _title, _headers, rows = workbook(client.get(url, {"status": "nonsense"}))
+    assert rows == []
+
+
+def test_a_supplier_exports_its_own_bases_only(client, supplier, supplier_org_2, base):
+    evaluation(base)
+    evaluation(base_of(supplier_org_2, name="别人的基地"))
+    list_page = as_user(client, supplier).get(reverse("products:evaluations"))
+    assert reverse("products:evaluations_export") in list_page.content.decode()
+    _title, _headers, rows = workbook(client.get(reverse("products:evaluations_export")))
+    assert [row[3] for row in rows] == [base.name]
+
+
+def test_the_export_is_safe_from_formulas(client, city_officer, supplier_org):
+    evaluation(base_of(supplier_org, name="=HYPERLINK(1)"))
+    response = as_user(client, city_officer).get(reverse("products:evaluations_export"))
+    _title, _headers, (row,) = workbook(response)
+    assert row[3] == "'=HYPERLINK(1)"
+
+
+@pytest.mark.parametrize(("persona", "code"), [("clerk", 403), ("district_officer", 200)])
+def test_who_exports(client, request, persona, code):
+    user = request.getfixturevalue(persona)
+    response = as_user(client, user).get(reverse("products:evaluations_export"))
+    assert response.status_code == code
 
 
 # --- an evaluation's page: the one form of its stage -------------------------------------------
@@ -378,6 +493,28 @@ def test_the_office_records_a_conflict_in_the_pool(client, reviewer, supplier_or
     assert supplier_org in client.get(url).context["form"].fields["supplier"].queryset
     client.post(url, {"supplier": supplier_org.pk, "reason": "亲属在该公司任职"})
     assert ExpertConflict.objects.filter(expert=expert, supplier=supplier_org).exists()
+
+
+def test_the_pool_counts_who_is_in_it_and_warns_when_a_draw_would_fail(client, reviewer):
+    experts(3)
+    experts(2, active=False)
+    page = as_user(client, reviewer).get(reverse("products:experts"))
+    assert page.context["totals"] == {"total": 5, "in_pool": 3, "out_of_pool": 2}
+    assert 'data-testid="pool-too-small"' in page.content.decode()
+
+    experts(2)
+    page = client.get(reverse("products:experts"))
+    assert page.context["totals"]["in_pool"] == 5
+    assert 'data-testid="pool-too-small"' not in page.content.decode()
+
+
+def test_an_empty_pool_says_to_add_experts(client, reviewer):
+    page = as_user(client, reviewer).get(reverse("products:experts"))
+    empty = page.content.decode().split('data-testid="empty-state"')[1].split("</section>")[0]
+    assert "at least 5 experts" in empty
+    assert reverse("products:expert_create") in empty
+    filtered = client.get(reverse("products:experts"), {"q": "无此人"}).content.decode()
+    assert "No expert matches these filters." in filtered
 
 
 @pytest.mark.parametrize("persona", ["supplier", "district_officer", "clerk"])

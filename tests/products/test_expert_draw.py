@@ -14,15 +14,7 @@ from tests import factories as f
 
 from .evaluation_builders import AS_OF, Status, base_of, drawn, evaluation, experts
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english():
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 # --- the pure draw, on hand-built pools --------------------------------------------------------

@@ -197,6 +197,7 @@ EXPECTED: dict[str, tuple] = {
     "products:evaluation_detail": (LOGIN, OK, OK, NO, NO, NO, OK, NF, OK),
     "products:evaluation_withdraw": (LOGIN, NO, NO, NO, NO, NO, OK, NF, NO),
     "products:evaluations": (LOGIN, OK, OK, NO, NO, NO, OK, OK, OK),
+    "products:evaluations_export": (LOGIN, OK, OK, NO, NO, NO, OK, OK, OK),
     "products:expert_active": (LOGIN, NA, NO, NO, NO, NO, NO, NO, NA),
     "products:expert_conflict_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
     "products:expert_create": (LOGIN, OK, NO, NO, NO, NO, NO, NO, OK),
