@@ -33,20 +33,10 @@ from tests import factories as f
 
 from .renewal_builders import AS_OF, DAY, PDF, approved_application, certificate_on
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 Status = CertificationApplication.Status
 CertStatus = Certificate.Status
-
-
-@pytest.fixture(autouse=True)
-def english(settings, tmp_path):
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

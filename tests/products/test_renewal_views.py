@@ -19,17 +19,11 @@ Status = CertificationApplication.Status
 
 
 @pytest.fixture(autouse=True)
-def english(settings, tmp_path, monkeypatch):
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    settings.MEDIA_ROOT = tmp_path
+def on_as_of(english, monkeypatch):
     # The pages read "today" from portal.periods: pin it to the day the certificates are built
     # around.
     monkeypatch.setattr("products.views.renewal.today", lambda: AS_OF)
     monkeypatch.setattr("products.views.certificates.today", lambda: AS_OF)
-    with translation.override("en"):
-        yield
 
 
 @pytest.fixture

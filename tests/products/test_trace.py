@@ -26,19 +26,9 @@ from products.trace_selectors import RECENT_MONITORING
 from products.views.trace import SHEET_LABELS
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 DAY = datetime.timedelta(days=1)
-
-
-@pytest.fixture(autouse=True)
-def english(settings, tmp_path):
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    settings.MEDIA_ROOT = tmp_path
-    with translation.override("en"):
-        yield
 
 
 def certified_mango(**fields) -> Product:

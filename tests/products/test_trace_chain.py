@@ -16,7 +16,7 @@ from reporting.dashboard import dashboard_data, dashboard_scope
 from reporting.dashboard.rows import HOUSEHOLD_COUNTIES_SHOWN
 from tests import factories as f
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 YEAR = 2026
 AS_OF = datetime.date(2026, 11, 23)
@@ -24,15 +24,6 @@ KASHGAR_CITY = "653101"  # 新疆维吾尔自治区喀什地区喀什市
 YOUJIANG = "451002"  # 广西壮族自治区百色市右江区
 LINGYUN = "451027"  # 广西壮族自治区百色市凌云县
 WHOLE_YEAR = {"valid_from": datetime.date(YEAR, 1, 1), "valid_until": datetime.date(YEAR, 12, 31)}
-
-
-@pytest.fixture(autouse=True)
-def english(settings):
-    from django.utils import translation
-
-    settings.LANGUAGE_CODE = "en"
-    with translation.override("en"):
-        yield
 
 
 def product_from(county: str, households: int, *, certificate: dict | None = None, **fields):
