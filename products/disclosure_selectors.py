@@ -12,9 +12,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, F, Func, IntegerField, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models import Value as V
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +20,7 @@ from portal.models import ExitReason, Region
 from portal.roles import actor_of
 from portal.workdays import is_working_day
 
+from .evaluation_selectors import with_rank
 from .models import (
     BaseEvaluation,
     Certificate,
@@ -37,38 +36,17 @@ Kind = Disclosure.Kind
 Status = Disclosure.Status
 # The latest entries of the Atom feed.
 FEED_SIZE = 50
-# Evaluations that take part in the ranking of their year and category: published results and
-# those in disclosure (a withdrawn result goes back to result review and leaves the ranking).
-RANKED_EVALUATIONS = (BaseEvaluation.Status.IN_DISCLOSURE, BaseEvaluation.Status.PUBLISHED)
 
 _REGION = ("region__parent__parent",)
 
 
-def _count(qs: QuerySet) -> Subquery:
-    """COUNT(*) of ``qs`` as a subquery (0 when nothing matches)."""
-    return Coalesce(
-        Subquery(
-            qs.order_by().annotate(n=Func(F("pk"), function="COUNT")).values("n")[:1],
-            output_field=IntegerField(),
-        ),
-        V(0),
-    )
-
-
 def _evaluations_ranked() -> QuerySet[BaseEvaluation]:
-    """Evaluations with their rank in the year's category (1 + those scoring higher) and the
-    number ranked, computed in the database."""
-    peers = BaseEvaluation.objects.filter(
-        year=OuterRef("year"),
-        category=OuterRef("category"),
-        status__in=RANKED_EVALUATIONS,
-        final_score__isnull=False,
-    )
-    return BaseEvaluation.objects.select_related(
-        "base__supplier", *(f"base__{path}" for path in _REGION)
-    ).annotate(
-        rank=_count(peers.filter(final_score__gt=OuterRef("final_score"))) + 1,
-        ranked=_count(peers),
+    """Evaluations with their rank in the year's category and the number ranked, by the one
+    rule of ``evaluation_selectors.with_rank``."""
+    return with_rank(
+        BaseEvaluation.objects.select_related(
+            "base__supplier", *(f"base__{path}" for path in _REGION)
+        )
     )
 
 
@@ -127,20 +105,46 @@ def disclosure_feed(*, as_of: datetime.date) -> list[Disclosure]:
     return list(disclosures_public(as_of=as_of)[:FEED_SIZE])
 
 
+def _office_disclosures(user) -> QuerySet[Disclosure]:
+    """Every disclosure, future ones included, with who opened it and its objections counted in
+    the database: the city office's alone."""
+    if not actor_of(user).is_city_office:
+        return Disclosure.objects.none()
+    return (
+        Disclosure.objects.select_related("opened_by")
+        .prefetch_related(*_subject_prefetches())
+        .annotate(
+            objection_count=Count("objections"),
+            pending_count=Count(
+                "objections", filter=Q(objections__status=Objection.Status.PENDING)
+            ),
+        )
+    )
+
+
 def disclosure_office_list(*, user, kind: str = "", status: str = "") -> QuerySet[Disclosure]:
     """All disclosures for the city office, future ones included, with their objections counted
     in the database. Nothing for anyone else."""
-    if not actor_of(user).is_city_office:
-        return Disclosure.objects.none()
-    qs = Disclosure.objects.prefetch_related(*_subject_prefetches()).annotate(
-        objection_count=Count("objections"),
-        pending_count=Count("objections", filter=Q(objections__status=Objection.Status.PENDING)),
-    )
+    qs = _office_disclosures(user)
     if kind:
         qs = qs.filter(kind=kind)
     if status:
         qs = qs.filter(status=status)
     return qs.order_by("-starts_on", "-id")
+
+
+def disclosure_office_page(user, pk: int) -> Disclosure:
+    """One disclosure as the city office reads it; raises ``Disclosure.DoesNotExist``."""
+    return _office_disclosures(user).get(pk=pk)
+
+
+def status_totals(qs: QuerySet) -> dict[str, int]:
+    """How many rows ``qs`` selects over all its pages (``count``) and how many in each of its
+    model's statuses, in one query: the totals row of a disclosure or objection list."""
+    statuses = qs.model.Status.values
+    return qs.order_by().aggregate(
+        count=Count("pk"), **{code: Count("pk", filter=Q(status=code)) for code in statuses}
+    )
 
 
 def objection_for_user(user) -> QuerySet[Objection]:
@@ -197,6 +201,12 @@ def working_days_left(disclosure: Disclosure, *, as_of: datetime.date) -> int | 
     return left
 
 
+def effect_day(disclosure: Disclosure) -> datetime.date:
+    """The nightly run settles a period the day after its last day
+    (``products.services.disclosure.disclosures_due``: ``ends_on < as_of``)."""
+    return disclosure.ends_on + datetime.timedelta(days=1)
+
+
 def accepts_objections(disclosure: Disclosure, *, as_of: datetime.date) -> bool:
     """The objection form is open during the period (objection_submit checks it again)."""
     return disclosure.status == Status.OPEN and disclosure.starts_on <= as_of <= disclosure.ends_on
@@ -221,6 +231,25 @@ class Notice:
     def period_over(self) -> bool:
         """Open, but the period has ended: it takes effect once settled or decided."""
         return self.disclosure.status == Status.OPEN and not self.open_for_objections
+
+    @property
+    def closed_on(self) -> datetime.date | None:
+        """The day (in the portal's time zone) it took effect or was withdrawn."""
+        closed_at = self.disclosure.closed_at
+        return timezone.localdate(closed_at) if closed_at else None
+
+    @property
+    def takes_effect_on(self) -> datetime.date | None:
+        """The day it takes (or took) effect. While the period runs: the day after its last
+        day, when the nightly run (01:10) settles it unless an objection is upheld or still
+        pending. Once in effect: the day it did. None when withdrawn, or when the period is
+        over and an objection awaits the office's decision."""
+        disclosure = self.disclosure
+        if disclosure.status == Status.EFFECTIVE:
+            return self.closed_on
+        if disclosure.status == Status.OPEN and not self.period_over:
+            return effect_day(disclosure)
+        return None
 
 
 def _score(value: Decimal | None) -> str:

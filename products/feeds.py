@@ -1,5 +1,6 @@
-"""The Atom feed of the public disclosures (公示): the latest ``FEED_SIZE``, each entry linking to
-its public page, for the press, the districts' sites and anyone's feed reader."""
+"""The public disclosures (公示) as an Atom feed: the latest ``FEED_SIZE``, each entry linking to
+its public page, for the press, the districts' sites and anyone's feed reader. The Excel
+workbooks of the lists are in ``disclosure_exports``."""
 
 from __future__ import annotations
 

@@ -24,6 +24,11 @@ from ..forms.disclosures import DisclosureFilterForm
 from ..models import Disclosure
 
 
+def _optional(source: str, **options) -> serializers.CharField:
+    """A name or code of something a disclosure may lack: null then."""
+    return serializers.CharField(source=source, default=None, allow_null=True, **options)
+
+
 class DisclosureSerializer(serializers.Serializer):
     """A disclosure as the public page shows it. ``supplier`` and ``region`` are an id and a
     division code, as in ``catalogue/``, with their names beside them."""
@@ -33,27 +38,14 @@ class DisclosureSerializer(serializers.Serializer):
     # and "status" are taken by other components.
     kind = serializers.CharField(source="disclosure.kind")
     status = serializers.CharField(source="disclosure.status")
-    subject = serializers.CharField(
-        source="subject.name",
-        default=None,
-        allow_null=True,
-        help_text="The product's or base's name.",
-    )
+    subject = _optional("subject.name", help_text="The product's or base's name.")
     subject_type = serializers.CharField(help_text="`product` or `base`.")
     supplier = serializers.IntegerField(source="supplier.pk", default=None, allow_null=True)
-    supplier_name = serializers.CharField(source="supplier.name", default=None, allow_null=True)
-    region = serializers.CharField(
-        source="region.code",
-        default=None,
-        allow_null=True,
-        help_text="The division code of origin.",
-    )
-    region_name = serializers.CharField(source="region.full_name", default=None, allow_null=True)
-    certificate = serializers.CharField(
-        source="certificate.number",
-        default=None,
-        allow_null=True,
-        help_text="The certificate to be issued or revoked, if any.",
+    supplier_name = _optional("supplier.name")
+    region = _optional("region.code", help_text="The division code of origin.")
+    region_name = _optional("region.full_name")
+    certificate = _optional(
+        "certificate.number", help_text="The certificate to be issued or revoked, if any."
     )
     headline = serializers.CharField(help_text="What is disclosed, in one line.")
     summary = serializers.CharField(source="disclosure.summary")
@@ -69,6 +61,14 @@ class DisclosureSerializer(serializers.Serializer):
     )
     objections_open = serializers.BooleanField(source="open_for_objections")
     closed_at = serializers.DateTimeField(source="disclosure.closed_at", allow_null=True)
+    takes_effect_on = serializers.DateField(
+        allow_null=True,
+        help_text=(
+            "The day it takes effect while its period runs (the day after `ends_on`, unless an "
+            "objection is upheld), or the day it took effect; null once withdrawn (see "
+            "`closed_at`) or while an objection awaits a decision after the period."
+        ),
+    )
     url = serializers.SerializerMethodField(help_text="The public page, where one may object.")
 
     def get_url(self, notice: Notice) -> str:

@@ -20,8 +20,14 @@ PHONE = re.compile(r"^\+?[\d\s()\-]{7,24}$")
 PHONE_DIGITS = (7, 15)
 
 
-class DisclosureFilterForm(forms.Form):
-    """The list's filters, read from the query string by the page and the API alike."""
+class _FilterForm(forms.Form):
+    def filters(self) -> dict:
+        """The filters chosen, as keyword arguments of the list's selector."""
+        return {key: value for key, value in self.cleaned_data.items() if value}
+
+
+class DisclosureFilterForm(_FilterForm):
+    """The list's filters, read from the query string by the page, its export and the API."""
 
     kind = forms.ChoiceField(
         label=_("What"),
@@ -34,11 +40,8 @@ class DisclosureFilterForm(forms.Form):
         choices=[("", _("All statuses")), *Disclosure.Status.choices],
     )
 
-    def filters(self) -> dict:
-        return {key: value for key, value in self.cleaned_data.items() if value}
 
-
-class ObjectionFilterForm(forms.Form):
+class ObjectionFilterForm(_FilterForm):
     status = forms.ChoiceField(
         label=_("Status"),
         required=False,

@@ -1,5 +1,6 @@
 """Public disclosure (公示): the public list and page of each disclosure with its objection form,
-the Atom feed, and the city office's objection queue and decisions.
+the Atom feed, and the city office's list of disclosures, its page of each, the objection queue
+and decisions. Every list has its Excel export of exactly what its filters select.
 
 The public pages need no sign-in and show nothing private: no reviewer, no objector, no
 decision note. Objections are limited per client address (``OBJECTION_LIMIT`` an hour, counted
@@ -8,31 +9,42 @@ in the cache) so that the form cannot be used to flood the office's queue.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django import forms
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from portal.history import history_of
 from portal.models import Role
 from portal.periods import today
 from portal.permissions import role_required
 from portal.views import client_ip
 from procurement.forms import call_service
 
+from ..disclosure_exports import disclosure_workbook, objection_workbook
 from ..disclosure_selectors import (
     disclosure_list,
     disclosure_office_list,
+    disclosure_office_page,
     disclosures_public,
     notice_of,
     notices,
+    objection_for_user,
     objection_page,
     objection_queue,
     objection_reference,
+    status_totals,
 )
+from ..exports import XLSX
 from ..feeds import DisclosureFeed
 from ..forms.disclosures import (
     DisclosureFilterForm,
@@ -40,7 +52,7 @@ from ..forms.disclosures import (
     ObjectionFilterForm,
     ObjectionForm,
 )
-from ..models import Objection
+from ..models import Disclosure, Objection
 from ..services.disclosure import objection_decide, objection_submit
 
 CITY = Role.CITY_OFFICE
@@ -50,20 +62,82 @@ OFFICE_PAGE_SIZE = 50
 OBJECTION_LIMIT = 5
 OBJECTION_WINDOW = 60 * 60
 THANKS_KEY = "disclosure_objection"
+# How the totals row marks each status, as the rows do (ui.md: the same colours everywhere).
+TONES = {
+    Disclosure.Status.OPEN: "info",
+    Disclosure.Status.EFFECTIVE: "ok",
+    Disclosure.Status.WITHDRAWN: "bad",
+    Objection.Status.PENDING: "info",
+    Objection.Status.UPHELD: "bad",
+    Objection.Status.DISMISSED: "neutral",
+}
 
 
-def _filtered(request: HttpRequest, select, **scope):
-    """The filter form and what it selects; invalid filters select nothing and say why."""
-    form = DisclosureFilterForm(request.GET or None)
+@dataclass(frozen=True)
+class Listing:
+    """A list's filters and the rows they select, for its page and its export alike."""
+
+    filters: forms.Form
+    rows: QuerySet
+
+    @property
+    def filtered(self) -> bool:
+        return any(self.filters.data.get(name) for name in self.filters.fields)
+
+
+def _listing(request: HttpRequest, form_class: type[forms.Form], select, **scope) -> Listing:
+    """Invalid filters select nothing and say why, rather than silently showing everything."""
+    form = form_class(request.GET or None)
     if not form.is_bound:
-        return form, select(**scope)
+        return Listing(form, select(**scope))
     if not form.is_valid():
-        return form, select(**scope).none()
-    return form, select(**scope, **form.filters())
+        return Listing(form, select(**scope).none())
+    return Listing(form, select(**scope, **form.filters()))
 
 
-def _filtered_flag(request: HttpRequest) -> bool:
-    return any(request.GET.get(key) for key in ("kind", "status"))
+def _list_context(request: HttpRequest, listing: Listing, *, page_size: int, export: str) -> dict:
+    """What the lists' frame (``products/disclosures/_list_page.html``) reads: the filters, the
+    totals row (how many in each status, over every page) with the export of the same rows,
+    and the page."""
+    totals = status_totals(listing.rows)
+    paginator = Paginator(listing.rows, page_size)
+    paginator.count = totals["count"]  # spare the COUNT query: the totals counted them
+    page = paginator.get_page(request.GET.get("page"))
+    statuses = listing.rows.model.Status
+    query = request.GET.copy()
+    query.pop("page", None)
+    return {
+        "filters": listing.filters,
+        "filtered": listing.filtered,
+        "page": page,
+        "total": totals["count"],
+        "status_totals": [
+            (statuses(code).label, totals[code], TONES[code]) for code in statuses.values
+        ],
+        "export_url": f"{reverse(export)}?{query.urlencode()}" if query else reverse(export),
+    }
+
+
+def _export(
+    request: HttpRequest, title: str, workbook: Callable, listing: Listing, **options
+) -> FileResponse:
+    """``listing``'s rows (every page) as the .xlsx ``workbook`` writes, titled ``title``."""
+    as_of = today()
+    handle = workbook(
+        listing.rows,
+        as_of=as_of,
+        title=f"{title}（截至{as_of:%Y年%m月%d日}）",
+        link=lambda disclosure: request.build_absolute_uri(
+            reverse("products:disclosure_detail", args=[disclosure.pk])
+        ),
+        **options,
+    )
+    return FileResponse(
+        handle,
+        as_attachment=True,
+        filename=f"{title}-{as_of.isoformat()}.xlsx",
+        content_type=XLSX,
+    )
 
 
 # --- the public ------------------------------------------------------------------------------
@@ -72,21 +146,27 @@ def _filtered_flag(request: HttpRequest) -> bool:
 @require_GET
 def disclosure_list_view(request: HttpRequest) -> HttpResponse:
     as_of = today()
-    form, disclosures = _filtered(request, disclosure_list, as_of=as_of)
-    page = Paginator(disclosures, PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = _listing(request, DisclosureFilterForm, disclosure_list, as_of=as_of)
+    context = _list_context(
+        request, listing, page_size=PAGE_SIZE, export="products:disclosures_export"
+    )
     return render(
         request,
         "products/disclosures/list.html",
         {
-            "filters": form,
-            "filtered": _filtered_flag(request),
-            "page": page,
-            "notices": notices(page.object_list, as_of=as_of),
-            "total": page.paginator.count,
-            "as_of": as_of,
+            **context,
+            "notices": notices(context["page"].object_list, as_of=as_of),
             "navigation": (),  # a public page: no left navigation, signed in or not
         },
     )
+
+
+@require_GET
+def disclosures_export(request: HttpRequest) -> FileResponse:
+    """Exactly the disclosures the public list's filters select, all pages, as .xlsx: what
+    the public pages say, nothing more."""
+    listing = _listing(request, DisclosureFilterForm, disclosure_list, as_of=today())
+    return _export(request, "消费帮扶公示信息", disclosure_workbook, listing)
 
 
 def _throttle_key(request: HttpRequest) -> str:
@@ -176,18 +256,46 @@ def disclosure_objection_thanks(request: HttpRequest, pk: int) -> HttpResponse:
 @require_GET
 def office_disclosures(request: HttpRequest) -> HttpResponse:
     """Every disclosure with its objections counted, for the city office."""
-    as_of = today()
-    form, disclosures = _filtered(request, disclosure_office_list, user=request.user)
-    page = Paginator(disclosures, OFFICE_PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = _listing(request, DisclosureFilterForm, disclosure_office_list, user=request.user)
+    context = _list_context(
+        request, listing, page_size=OFFICE_PAGE_SIZE, export="products:disclosure_office_export"
+    )
     return render(
         request,
         "products/disclosures/office_list.html",
+        {**context, "notices": notices(context["page"].object_list, as_of=today())},
+    )
+
+
+@role_required(CITY)
+@require_GET
+def office_disclosures_export(request: HttpRequest) -> FileResponse:
+    """Exactly the disclosures the office list's filters select, all pages, as .xlsx, with
+    who published each and the objections it drew."""
+    listing = _listing(request, DisclosureFilterForm, disclosure_office_list, user=request.user)
+    return _export(request, "公示及异议情况", disclosure_workbook, listing, office=True)
+
+
+@role_required(CITY)
+@require_GET
+def office_disclosure(request: HttpRequest, pk: int) -> HttpResponse:
+    """A disclosure as the city office reads it: its period in working days, the day it takes
+    effect, who published it, the objections it drew and its history."""
+    try:
+        disclosure = disclosure_office_page(request.user, pk)
+    except Disclosure.DoesNotExist:
+        raise Http404 from None
+    as_of = today()
+    objections = objection_for_user(request.user).filter(disclosure=disclosure)
+    return render(
+        request,
+        "products/disclosures/office_detail.html",
         {
-            "filters": form,
-            "filtered": _filtered_flag(request),
-            "page": page,
-            "notices": notices(page.object_list, as_of=as_of),
-            "total": page.paginator.count,
+            "notice": notice_of(disclosure, as_of=as_of),
+            "disclosure": disclosure,
+            "public": disclosure.starts_on <= as_of,
+            "objections": [(objection, objection_reference(objection)) for objection in objections],
+            "change_history": history_of(disclosure),
         },
     )
 
@@ -197,27 +305,23 @@ def office_disclosures(request: HttpRequest) -> HttpResponse:
 def objection_list(request: HttpRequest) -> HttpResponse:
     """The objection queue: pending first."""
     as_of = today()
-    form = ObjectionFilterForm(request.GET or None)
-    status = form.cleaned_data["status"] if form.is_valid() else ""
-    objections = objection_queue(user=request.user, status=status)
-    if form.is_bound and not form.is_valid():
-        objections = objections.none()
-    page = Paginator(objections, OFFICE_PAGE_SIZE).get_page(request.GET.get("page"))
+    listing = _listing(request, ObjectionFilterForm, objection_queue, user=request.user)
+    context = _list_context(
+        request, listing, page_size=OFFICE_PAGE_SIZE, export="products:objections_export"
+    )
     rows = [
         (objection, notice_of(objection.disclosure, as_of=as_of), objection_reference(objection))
-        for objection in page.object_list
+        for objection in context["page"].object_list
     ]
-    return render(
-        request,
-        "products/disclosures/objections.html",
-        {
-            "filters": form,
-            "filtered": bool(request.GET.get("status")),
-            "page": page,
-            "rows": rows,
-            "total": page.paginator.count,
-        },
-    )
+    return render(request, "products/disclosures/objections.html", {**context, "rows": rows})
+
+
+@role_required(CITY)
+@require_GET
+def objections_export(request: HttpRequest) -> FileResponse:
+    """Exactly the objections the queue's filter selects, in its order, as .xlsx."""
+    listing = _listing(request, ObjectionFilterForm, objection_queue, user=request.user)
+    return _export(request, "公示异议处理情况", objection_workbook, listing)
 
 
 def _objection_or_404(user, pk: int) -> Objection:
@@ -331,6 +435,7 @@ def objection_decide_view(request: HttpRequest, pk: int, decision: str) -> HttpR
 
 urlpatterns = [
     path("disclosures/", disclosure_list_view, name="disclosures"),
+    path("disclosures/export/", disclosures_export, name="disclosures_export"),
     path("disclosures/feed/", DisclosureFeed(), name="disclosure_feed"),
     path("disclosures/<int:pk>/", disclosure_detail, name="disclosure_detail"),
     path(
@@ -339,7 +444,14 @@ urlpatterns = [
         name="disclosure_objection_thanks",
     ),
     path("disclosures/office/", office_disclosures, name="disclosure_office_list"),
+    path(
+        "disclosures/office/export/",
+        office_disclosures_export,
+        name="disclosure_office_export",
+    ),
+    path("disclosures/office/<int:pk>/", office_disclosure, name="disclosure_office_detail"),
     path("disclosures/objections/", objection_list, name="objections"),
+    path("disclosures/objections/export/", objections_export, name="objections_export"),
     path("disclosures/objections/<int:pk>/", objection_detail, name="objection_detail"),
     path(
         "disclosures/objections/<int:pk>/<str:decision>/",

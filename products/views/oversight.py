@@ -213,7 +213,14 @@ def subject_status(request: HttpRequest, pk: int, status: str, kind: str) -> Htt
                 }
             messages.success(request, message)
             return redirect(subject.page, pk=obj.pk)
-    title, consequence = labels[status]
+    return _confirm_page(request, subject, obj, form, status)
+
+
+def _confirm_page(
+    request: HttpRequest, subject: Subject, obj, form: ExitForm, status: str, **extra
+) -> HttpResponse:
+    """The confirmation step of moving ``obj`` to ``status``, with the form's errors if any."""
+    title, consequence = _status_labels(subject.kind)[status]
     return render(
         request,
         "products/exit_confirm.html",
@@ -226,6 +233,7 @@ def subject_status(request: HttpRequest, pk: int, status: str, kind: str) -> Htt
             "subject_url": reverse(subject.page, args=[obj.pk]),
             "current": subject.statuses(obj.status).label,
             "target": subject.statuses(status).label,
+            **extra,
         },
     )
 
@@ -254,22 +262,14 @@ def _exit_through_disclosure(
                 % {"name": obj.name, "date": disclosure.ends_on.isoformat()},
             )
             return redirect(subject.page, pk=obj.pk)
-    title, consequence = _status_labels(subject.kind)["exited"]
-    return render(
+    return _confirm_page(
         request,
-        "products/exit_confirm.html",
-        {
-            "form": form,
-            "title": title,
-            "consequence": consequence,
-            "final": True,
-            "subject_label": obj.name,
-            "subject_url": reverse(subject.page, args=[obj.pk]),
-            "current": subject.statuses(obj.status).label,
-            "target": subject.statuses("exited").label,
-            "disclosed_until": add_working_days(as_of, DEFAULT_WORKING_DAYS),
-            "disclosure_days": DEFAULT_WORKING_DAYS,
-        },
+        subject,
+        obj,
+        form,
+        "exited",
+        disclosed_until=add_working_days(as_of, DEFAULT_WORKING_DAYS),
+        disclosure_days=DEFAULT_WORKING_DAYS,
     )
 
 

@@ -7,35 +7,19 @@ import pytest
 from rest_framework.test import APIClient
 
 from products.models import Certificate
-from products.services.disclosure import objection_decide
+from products.services.disclosure import disclosures_settle
 from tests import factories as f
 
-from .disclosures_builders import (
-    AS_OF,
-    base_of,
-    certification_disclosure,
-    english,  # noqa: F401 - an autouse fixture
-    evaluation_disclosure,
-    exit_disclosure,
-    frozen_clock,  # noqa: F401 - the fixture "frozen"
-    monitoring_disclosure,
-    object_to,
-    szp_product,
+from . import disclosures_builders as b
+from .disclosures_builders import (  # noqa: F401 - fixtures, found by their names
+    certification_open,
+    frozen_clock,
+    mango_product,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "english")]
 
 URL = "/api/v1/disclosures/"
-
-
-@pytest.fixture
-def mango(supplier_org):
-    return szp_product(supplier_org)
-
-
-@pytest.fixture
-def certification(reviewer, mango):
-    return certification_disclosure(reviewer, mango)
 
 
 def test_anyone_reads_the_list_without_credentials(certification, mango, supplier_org):
@@ -64,6 +48,7 @@ def test_anyone_reads_the_list_without_credentials(certification, mango, supplie
         "working_days_left": 5,
         "objections_open": True,
         "closed_at": None,
+        "takes_effect_on": "2026-12-01",
         "url": f"http://testserver/products/disclosures/{certification.pk}/",
     }
     assert "SZP-2026-000001" in row["headline"]
@@ -76,15 +61,9 @@ def test_a_stale_token_is_not_read(certification):
 
 
 def test_filters_by_kind_and_status(certification, reviewer, city_officer, mango, supplier_org):
-    monitoring = monitoring_disclosure(reviewer, mango)
-    withdrawn = exit_disclosure(city_officer, base_of(supplier_org))
-    objection_decide(
-        actor=city_officer,
-        objection=object_to(withdrawn),
-        decision="uphold",
-        note="基地整改已完成，复检合格。",
-        as_of=AS_OF,
-    )
+    monitoring = b.monitoring_disclosure(reviewer, mango)
+    withdrawn = b.exit_disclosure(city_officer, b.base_of(supplier_org))
+    b.uphold(withdrawn, city_officer, note="基地整改已完成，复检合格。")
     api = APIClient()
 
     def ids(query: dict) -> set[int]:
@@ -106,10 +85,10 @@ def test_the_detail_and_a_disclosure_not_yet_public(certification, reviewer, sup
     detail = api.get(f"{URL}{certification.pk}/")
     assert detail.status_code == 200
     assert detail.json()["id"] == certification.pk
-    later = certification_disclosure(
+    later = b.certification_disclosure(
         reviewer,
-        szp_product(supplier_org, name="田阳圣女果"),
-        as_of=AS_OF + datetime.timedelta(days=1),
+        b.szp_product(supplier_org, name="田阳圣女果"),
+        as_of=b.AS_OF + datetime.timedelta(days=1),
         number="SZP-2026-000002",
     )
     assert api.get(f"{URL}{later.pk}/").status_code == 404
@@ -117,9 +96,9 @@ def test_the_detail_and_a_disclosure_not_yet_public(certification, reviewer, sup
 
 
 def test_an_evaluation_and_an_exit_name_their_base(city_officer, supplier_org):
-    base = base_of(supplier_org)
-    evaluation_disclosure(city_officer, base, score="90.25")
-    exit_disclosure(city_officer, base, reason="integrity", note="虚报产量")
+    base = b.base_of(supplier_org)
+    b.evaluation_disclosure(city_officer, base, score="90.25")
+    b.exit_disclosure(city_officer, base, reason="integrity", note="虚报产量")
     rows = APIClient().get(URL).json()["results"]
     assert {(row["kind"], row["subject"], row["subject_type"]) for row in rows} == {
         ("base_evaluation", "田阳芒果种植基地", "base"),
@@ -142,10 +121,10 @@ def test_the_list_runs_a_bounded_number_of_queries(
     reviewer, city_officer, supplier_org, django_assert_max_num_queries
 ):
     for n in range(30):
-        product = szp_product(supplier_org, name=f"芒果{n}")
-        certification_disclosure(reviewer, product, number=f"SZP-2026-{n + 1:06d}")
-        monitoring_disclosure(reviewer, product)
-    exit_disclosure(city_officer, base_of(supplier_org))
+        product = b.szp_product(supplier_org, name=f"芒果{n}")
+        b.certification_disclosure(reviewer, product, number=f"SZP-2026-{n + 1:06d}")
+        b.monitoring_disclosure(reviewer, product)
+    b.exit_disclosure(city_officer, b.base_of(supplier_org))
     api = APIClient()
     # A count, the page, then one query per kind of subject on the page.
     with django_assert_max_num_queries(7):
@@ -156,10 +135,29 @@ def test_the_list_runs_a_bounded_number_of_queries(
 
 
 def test_a_renewal_names_the_certificate_it_renews(reviewer, mango):
-    disclosure = certification_disclosure(reviewer, mango)
+    disclosure = b.certification_disclosure(reviewer, mango)
     previous = f.CertificateFactory(number="SZP-2024-000007", product=mango)
     Certificate.objects.filter(pk=disclosure.certificate_id).update(renews=previous)
     row = APIClient().get(f"{URL}{disclosure.pk}/").json()
     assert row["headline"] == (
         "圳品 certificate SZP-2026-000001 to be issued, renewing SZP-2024-000007"
     )
+
+
+def test_the_day_it_took_effect_or_was_withdrawn(
+    certification, reviewer, city_officer, mango, frozen
+):
+    withdrawn = b.monitoring_disclosure(reviewer, mango)
+    b.uphold(withdrawn, city_officer)
+    after = b.LAST_DAY + datetime.timedelta(days=1)
+    frozen.move_to(b.moment(after, 1))
+    disclosures_settle(as_of=after)
+    rows = {row["id"]: row for row in APIClient().get(URL).json()["results"]}
+    effective = rows[certification.pk]
+    assert (effective["status"], effective["takes_effect_on"]) == ("effective", "2026-12-01")
+    assert effective["closed_at"].startswith("2026-12-01T01:00")
+    assert (rows[withdrawn.pk]["status"], rows[withdrawn.pk]["takes_effect_on"]) == (
+        "withdrawn",
+        None,
+    )
+    assert rows[withdrawn.pk]["closed_at"].startswith("2026-11-23T10:00")

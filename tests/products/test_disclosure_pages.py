@@ -1,6 +1,7 @@
-"""The public disclosure pages (公示): the list with its filters and period, a disclosure's page
-with the objection form (stored, the office told, closed after the period, throttled), the Atom
-feed, and the city office's objection queue and decisions. Nothing private reaches the public."""
+"""The public disclosure pages (公示): the list with its filters, totals and period, a
+disclosure's page with the objection form (stored, the office told, closed after the period,
+throttled) and the day it takes effect, and the Atom feed. Nothing private reaches the
+public."""
 
 import datetime
 import xml.etree.ElementTree as ET
@@ -11,28 +12,25 @@ from django.test import Client
 from django.urls import reverse
 
 from portal.models import Notification
-from products.models import Certificate, Disclosure, MonitoringRecord, Objection
-from products.services.disclosure import objection_decide
+from products.models import Objection
+from products.services.disclosure import disclosures_settle, objection_decide
 
-from .disclosures_builders import (
-    AS_OF,
-    LAST_DAY,
-    base_of,
-    certification_disclosure,
-    english,  # noqa: F401 - an autouse fixture
-    evaluation_disclosure,
-    exit_disclosure,
-    frozen_clock,  # noqa: F401 - the fixture "frozen"
-    moment,
-    monitoring_disclosure,
-    object_to,
-    szp_product,
+from . import disclosures_builders as b
+from .disclosures_builders import (  # noqa: F401 - fixtures, found by their names
+    AFTER,
+    certification_open,
+    frozen_clock,
+    mango_product,
+    office_client,
+    text_of,
+    three_outcomes_fixture,
 )
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "english")]
 
 ATOM = "{http://www.w3.org/2005/Atom}"
 LIST = reverse("products:disclosures")
+EXPORT = reverse("products:disclosures_export")
 OBJECTION = {
     "name": "王芳",
     "contact": "wangfang@example.com",
@@ -48,28 +46,14 @@ def fresh_throttle():
     cache.clear()
 
 
-@pytest.fixture
-def mango(supplier_org):
-    return szp_product(supplier_org)
-
-
-@pytest.fixture
-def certification(reviewer, mango):
-    return certification_disclosure(reviewer, mango)
-
-
-def text_of(response) -> str:
-    return response.content.decode()
-
-
 # --- the public list --------------------------------------------------------------------------
 
 
 def test_the_list_shows_each_disclosure_with_subject_origin_period_and_days_left(
     client, certification, city_officer, supplier_org
 ):
-    base = base_of(supplier_org)
-    exit_disclosure(city_officer, base, reason="quality")
+    base = b.base_of(supplier_org)
+    b.exit_disclosure(city_officer, base, reason="quality")
     page = client.get(LIST)
     html = text_of(page)
     assert page.status_code == 200
@@ -92,15 +76,9 @@ def test_the_list_links_the_atom_feed_in_the_head_and_visibly(client, certificat
 
 
 def test_filters_by_kind_and_status(client, certification, reviewer, city_officer, mango):
-    monitoring = monitoring_disclosure(reviewer, mango)
-    withdrawn = exit_disclosure(city_officer, mango)
-    objection_decide(
-        actor=city_officer,
-        objection=object_to(withdrawn),
-        decision="uphold",
-        note="经核查，抽检样品非该企业产品。",
-        as_of=AS_OF,
-    )
+    monitoring = b.monitoring_disclosure(reviewer, mango)
+    withdrawn = b.exit_disclosure(city_officer, mango)
+    b.uphold(withdrawn, city_officer, note="经核查，抽检样品非该企业产品。")
 
     def shown(query: dict) -> set[int]:
         page = client.get(LIST, query)
@@ -117,7 +95,7 @@ def test_filters_by_kind_and_status(client, certification, reviewer, city_office
 
 
 def test_a_disclosure_not_yet_started_is_not_public(client, reviewer, mango):
-    later = certification_disclosure(reviewer, mango, as_of=AS_OF + datetime.timedelta(days=3))
+    later = b.certification_disclosure(reviewer, mango, as_of=b.AS_OF + datetime.timedelta(days=3))
     assert client.get(LIST).context["total"] == 0
     assert client.get(reverse("products:disclosure_detail", args=[later.pk])).status_code == 404
 
@@ -126,13 +104,13 @@ def test_the_list_is_paginated_newest_first_in_a_bounded_number_of_queries(
     client, reviewer, city_officer, supplier_org, django_assert_max_num_queries
 ):
     for n in range(12):
-        product = szp_product(supplier_org, name=f"芒果{n}")
-        certification_disclosure(
-            reviewer, product, number=f"SZP-2026-{n + 1:06d}", as_of=AS_OF - datetime.timedelta(n)
+        product = b.szp_product(supplier_org, name=f"芒果{n}")
+        b.certification_disclosure(
+            reviewer, product, number=f"SZP-2026-{n + 1:06d}", as_of=b.AS_OF - datetime.timedelta(n)
         )
-        monitoring_disclosure(reviewer, product, as_of=AS_OF - datetime.timedelta(n))
-        exit_disclosure(city_officer, base_of(supplier_org, name=f"基地{n}"))
-    evaluation_disclosure(city_officer, base_of(supplier_org, name="评价基地"), score="91.50")
+        b.monitoring_disclosure(reviewer, product, as_of=b.AS_OF - datetime.timedelta(n))
+        b.exit_disclosure(city_officer, b.base_of(supplier_org, name=f"基地{n}"))
+    b.evaluation_disclosure(city_officer, b.base_of(supplier_org, name="评价基地"), score="91.50")
     # 37 disclosures of four kinds: a count, the page, one query per kind of subject on it.
     with django_assert_max_num_queries(7):
         page = client.get(LIST)
@@ -144,11 +122,11 @@ def test_the_list_is_paginated_newest_first_in_a_bounded_number_of_queries(
 
 
 def test_each_kind_says_what_is_disclosed(client, reviewer, city_officer, mango, supplier_org):
-    monitoring_disclosure(reviewer, mango)
-    first = base_of(supplier_org, name="一号基地")
-    second = base_of(supplier_org, name="二号基地")
-    evaluation_disclosure(city_officer, first, score="92.40")
-    evaluation_disclosure(city_officer, second, score="88.00")
+    b.monitoring_disclosure(reviewer, mango)
+    first = b.base_of(supplier_org, name="一号基地")
+    second = b.base_of(supplier_org, name="二号基地")
+    b.evaluation_disclosure(city_officer, first, score="92.40")
+    b.evaluation_disclosure(city_officer, second, score="88.00")
     html = text_of(client.get(LIST))
     assert "Sample test of 2026-11-20: failed" in html
     assert "Base evaluation 2026 result: score 92.40, rank 1 of 2 in Fruit" in html
@@ -156,7 +134,26 @@ def test_each_kind_says_what_is_disclosed(client, reviewer, city_officer, mango,
 
 
 def test_the_empty_list_says_what_happens(client):
-    assert 'data-testid="empty-state"' in text_of(client.get(LIST))
+    html = text_of(client.get(LIST))
+    assert 'data-testid="empty-state"' in html
+    assert 'data-testid="list-export"' not in html
+
+
+def test_the_totals_row_counts_each_status_over_every_page_and_exports_the_filters(
+    client, three_outcomes
+):
+    page = client.get(LIST)
+    assert page.context["total"] == 3
+    assert page.context["status_totals"] == [
+        ("In disclosure", 1, "info"),
+        ("In effect", 1, "ok"),
+        ("Withdrawn after objection", 1, "bad"),
+    ]
+    assert "In effect: <strong" in text_of(page)
+    filtered = client.get(LIST, {"kind": "monitoring", "page": "1"})
+    assert [count for _label, count, _tone in filtered.context["status_totals"]] == [0, 0, 1]
+    assert filtered.context["export_url"] == f"{EXPORT}?kind=monitoring"
+    assert f'href="{EXPORT}?kind=monitoring"' in text_of(filtered)
 
 
 # --- a disclosure's page and the objection form -----------------------------------------------
@@ -196,7 +193,7 @@ def test_an_objection_is_stored_pending_the_office_told_and_the_sender_given_a_r
 
 
 def test_the_thank_you_page_is_only_for_whoever_sent_the_objection(client, certification):
-    object_to(certification)
+    b.object_to(certification)
     thanks = reverse("products:disclosure_objection_thanks", args=[certification.pk])
     assert Client().get(thanks).status_code == 302
 
@@ -221,7 +218,7 @@ def test_the_form_checks_the_csrf_token(certification):
 
 def test_after_the_period_objections_are_refused(client, certification, frozen):
     url = reverse("products:disclosure_detail", args=[certification.pk])
-    frozen.move_to(moment(LAST_DAY + datetime.timedelta(days=1)))
+    frozen.move_to(b.moment(b.LAST_DAY + datetime.timedelta(days=1)))
     page = client.get(url)
     assert 'data-testid="objection-form"' not in text_of(page)
     assert 'data-testid="objections-closed"' in text_of(page)
@@ -232,20 +229,14 @@ def test_after_the_period_objections_are_refused(client, certification, frozen):
 
 
 def test_on_the_last_day_objections_are_still_taken(client, certification, frozen):
-    frozen.move_to(moment(LAST_DAY))
+    frozen.move_to(b.moment(b.LAST_DAY))
     url = reverse("products:disclosure_detail", args=[certification.pk])
     assert "Last day for objections" in text_of(client.get(url))
     assert client.post(url, OBJECTION).status_code == 302
 
 
 def test_a_withdrawn_disclosure_takes_no_objection(client, certification, city_officer):
-    objection_decide(
-        actor=city_officer,
-        objection=object_to(certification),
-        decision="uphold",
-        note="申请材料中的检测报告系伪造。",
-        as_of=AS_OF,
-    )
+    b.uphold(certification, city_officer, note="申请材料中的检测报告系伪造。")
     url = reverse("products:disclosure_detail", args=[certification.pk])
     page = text_of(client.get(url))
     assert "was withdrawn on 2026-11-23" in page
@@ -269,13 +260,15 @@ def test_objections_are_limited_per_client_address(client, certification):
 def test_nothing_private_is_on_the_public_pages(client, certification, reviewer, city_officer):
     reviewer.first_name, reviewer.last_name = "评", "审员张"
     reviewer.save()
-    objection = object_to(certification, name="李秘密", contact="13912345678", text="机密异议内容")
+    objection = b.object_to(
+        certification, name="李秘密", contact="13912345678", text="机密异议内容"
+    )
     objection_decide(
         actor=city_officer,
         objection=objection,
         decision="dismiss",
         note="办公室内部意见：不予采纳",
-        as_of=AS_OF,
+        as_of=b.AS_OF,
     )
     pages = [
         client.get(LIST),
@@ -290,20 +283,42 @@ def test_nothing_private_is_on_the_public_pages(client, certification, reviewer,
             assert secret not in body
 
 
+def test_a_disclosures_page_says_its_period_in_working_days_and_the_day_it_takes_effect(
+    client, certification
+):
+    html = text_of(client.get(reverse("products:disclosure_detail", args=[certification.pk])))
+    assert "5 working days: " in html
+    assert "On 2026-12-01, unless an objection is upheld" in html
+
+
+def test_the_page_says_the_day_it_took_effect_or_was_withdrawn(client, three_outcomes):
+    effective, withdrawn, _open = three_outcomes
+    page = text_of(client.get(reverse("products:disclosure_detail", args=[effective.pk])))
+    assert "Took effect on 2026-12-01" in page
+    gone = text_of(client.get(reverse("products:disclosure_detail", args=[withdrawn.pk])))
+    assert "Withdrawn on 2026-11-23: it did not take effect" in gone
+    assert "unless an objection is upheld" not in gone
+
+
+def test_after_its_period_it_takes_effect_once_the_objections_are_decided(
+    client, certification, frozen
+):
+    b.object_to(certification)
+    frozen.move_to(b.moment(AFTER, 9))
+    disclosures_settle(as_of=AFTER)  # held back by the pending objection
+    html = text_of(client.get(reverse("products:disclosure_detail", args=[certification.pk])))
+    assert "Once any objection received has been decided" in html
+    assert "On 2026-12-01" not in html
+
+
 # --- the Atom feed ------------------------------------------------------------------------------
 
 
 def test_the_feed_is_atom_with_an_entry_per_disclosure_linking_to_its_page(
     client, certification, reviewer, city_officer, mango
 ):
-    monitoring = monitoring_disclosure(reviewer, mango)
-    objection_decide(
-        actor=city_officer,
-        objection=object_to(monitoring),
-        decision="uphold",
-        note="检测机构资质过期。",
-        as_of=AS_OF,
-    )
+    monitoring = b.monitoring_disclosure(reviewer, mango)
+    b.uphold(monitoring, city_officer, note="检测机构资质过期。")
     response = client.get(reverse("products:disclosure_feed"))
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/atom+xml")
@@ -327,162 +342,10 @@ def test_the_feed_is_atom_with_an_entry_per_disclosure_linking_to_its_page(
 def test_the_feed_holds_the_latest_fifty(
     client, reviewer, supplier_org, django_assert_max_num_queries
 ):
-    product = szp_product(supplier_org)
+    product = b.szp_product(supplier_org)
     for n in range(55):
-        monitoring_disclosure(reviewer, product, as_of=AS_OF - datetime.timedelta(days=n))
+        b.monitoring_disclosure(reviewer, product, as_of=b.AS_OF - datetime.timedelta(days=n))
     with django_assert_max_num_queries(2):
         response = client.get(reverse("products:disclosure_feed"))
     entries = ET.fromstring(response.content).findall(f"{ATOM}entry")  # noqa: S314
     assert len(entries) == 50
-
-
-# --- the city office ----------------------------------------------------------------------------
-
-
-@pytest.fixture
-def office(client, city_officer):
-    client.force_login(city_officer)
-    return client
-
-
-def test_the_office_list_counts_the_objections(
-    office, certification, reviewer, mango, django_assert_max_num_queries
-):
-    monitoring = monitoring_disclosure(reviewer, mango)
-    object_to(certification)
-    object_to(certification, text="第二条异议")
-    # The session, the user and their role, a count, the page, one query per kind of subject.
-    with django_assert_max_num_queries(7):
-        page = office.get(reverse("products:disclosure_office_list"))
-    assert page.status_code == 200
-    counts = {
-        notice.disclosure.pk: (notice.disclosure.objection_count, notice.disclosure.pending_count)
-        for notice in page.context["notices"]
-    }
-    assert counts == {certification.pk: (2, 2), monitoring.pk: (0, 0)}
-    assert "2 pending" in text_of(page)
-
-
-def test_the_office_list_shows_what_has_not_started_yet(office, reviewer, mango):
-    later = certification_disclosure(reviewer, mango, as_of=AS_OF + datetime.timedelta(days=2))
-    page = office.get(reverse("products:disclosure_office_list"))
-    assert [n.disclosure.pk for n in page.context["notices"]] == [later.pk]
-
-
-def test_the_queue_puts_pending_objections_first_in_a_bounded_number_of_queries(
-    office, certification, city_officer, frozen, django_assert_max_num_queries
-):
-    decided = object_to(certification, text="最早的异议")
-    frozen.shift(60)
-    first_pending = object_to(certification, text="第二条")
-    frozen.shift(60)
-    second_pending = object_to(certification, text="第三条")
-    objection_decide(
-        actor=city_officer, objection=decided, decision="dismiss", note="无事实依据", as_of=AS_OF
-    )
-    # The session, the user and their role, a count, the page, one query per kind of subject.
-    with django_assert_max_num_queries(8):
-        page = office.get(reverse("products:objections"))
-    order = [objection.pk for objection, _notice, _ref in page.context["rows"]]
-    assert order == [first_pending.pk, second_pending.pk, decided.pk]
-    pending_only = office.get(reverse("products:objections"), {"status": "pending"})
-    assert len(pending_only.context["rows"]) == 2
-
-
-def test_the_office_reads_an_objection_with_its_author_and_the_disclosure(office, certification):
-    objection = object_to(certification, name="李明", contact="13800138000")
-    page = office.get(reverse("products:objection_detail", args=[objection.pk]))
-    html = text_of(page)
-    assert page.status_code == 200
-    assert "李明" in html and "13800138000" in html
-    assert "certificate SZP-2026-000001 to be issued" in html
-    assert reverse("products:objection_decide", args=[objection.pk, "uphold"]) in html
-    assert reverse("products:objection_decide", args=[objection.pk, "dismiss"]) in html
-
-
-def test_upholding_asks_for_confirmation_and_reasons_then_withdraws_the_disclosure(
-    office, certification
-):
-    objection = object_to(certification)
-    url = reverse("products:objection_decide", args=[objection.pk, "uphold"])
-    confirm = office.get(url)
-    assert confirm.status_code == 200
-    assert 'data-testid="consequence"' in text_of(confirm)
-    assert Objection.objects.get().status == Objection.Status.PENDING
-
-    refused = office.post(url, {"note": ""})
-    assert refused.status_code == 200
-    assert 'data-testid="error-summary"' in text_of(refused)
-    assert Objection.objects.get().status == Objection.Status.PENDING
-
-    done = office.post(url, {"note": "检测报告系伪造，撤销公示。"})
-    assert done.status_code == 302
-    assert done["Location"] == reverse("products:objection_detail", args=[objection.pk])
-    assert Objection.objects.get().status == Objection.Status.UPHELD
-    certification.refresh_from_db()
-    assert certification.status == Disclosure.Status.WITHDRAWN
-    assert Certificate.objects.get(pk=certification.certificate_id).status == "revoked"
-    # Decided: the confirmation page sends back to the objection.
-    assert office.get(url).status_code == 302
-
-
-def test_dismissing_keeps_the_disclosure_open(office, certification):
-    objection = object_to(certification)
-    done = office.post(
-        reverse("products:objection_decide", args=[objection.pk, "dismiss"]),
-        {"note": "异议所述情况与事实不符。"},
-    )
-    assert done.status_code == 302
-    certification.refresh_from_db()
-    assert certification.status == Disclosure.Status.OPEN
-    assert Objection.objects.get().status == Objection.Status.DISMISSED
-
-
-def test_an_upheld_objection_to_a_monitoring_result_annuls_it(office, reviewer, mango):
-    monitoring = monitoring_disclosure(reviewer, mango)
-    objection = object_to(monitoring, text="抽样过程不规范")
-    office.post(
-        reverse("products:objection_decide", args=[objection.pk, "uphold"]),
-        {"note": "抽样未按规程进行，结果作废。"},
-    )
-    record = MonitoringRecord.objects.get()
-    assert record.annulled
-    page = office.get(reverse("products:product_oversight", args=[mango.pk]))
-    assert 'data-testid="annulled"' in text_of(page)
-
-
-def test_an_unknown_decision_is_404(office, certification):
-    objection = object_to(certification)
-    assert (
-        office.get(reverse("products:objection_decide", args=[objection.pk, "ignore"])).status_code
-        == 404
-    )
-
-
-@pytest.mark.parametrize(
-    "persona", ["reviewer", "district_officer", "supplier", "supplier_2", "clerk"]
-)
-def test_only_the_city_office_reads_and_decides_objections(request, client, persona, certification):
-    objection = object_to(certification)
-    client.force_login(request.getfixturevalue(persona))
-    urls = [
-        reverse("products:disclosure_office_list"),
-        reverse("products:objections"),
-        reverse("products:objection_detail", args=[objection.pk]),
-        reverse("products:objection_decide", args=[objection.pk, "uphold"]),
-    ]
-    for url in urls:
-        assert client.get(url).status_code == 403, url
-    assert client.post(urls[-1], {"note": "x"}).status_code == 403
-    assert Objection.objects.get().status == Objection.Status.PENDING
-
-
-def test_the_public_is_sent_to_sign_in_for_the_office_pages(client, certification):
-    objection = object_to(certification)
-    response = client.get(reverse("products:objection_detail", args=[objection.pk]))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("login"))
-
-
-def test_an_objection_that_does_not_exist_is_404(office):
-    assert office.get(reverse("products:objection_detail", args=[999999])).status_code == 404

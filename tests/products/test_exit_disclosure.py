@@ -7,74 +7,38 @@ import datetime
 
 import pytest
 from django.urls import reverse
-from rest_framework.test import APIClient
 
 from portal.models import Notification
 from products.models import (
     Certificate,
-    CertificationScheme,
     Disclosure,
     ExitAction,
     Product,
     SupplierBase,
 )
-from products.services.disclosure import disclosures_settle, objection_decide
-from tests import factories as f
+from products.services.disclosure import disclosures_settle
 
-from .disclosures_builders import (
-    AS_OF,
-    LAST_DAY,
-    base_of,
-    english,  # noqa: F401 - an autouse fixture
-    frozen_clock,  # noqa: F401 - the fixture "frozen"
-    moment,
-    object_to,
+from . import disclosures_builders as b
+from . import test_oversight
+from .disclosures_builders import (  # noqa: F401 - fixtures, found by their names
+    frozen_clock,
+    mango_product,
 )
+from .test_oversight import api_for, reload
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen")]
+# The oversight tests' certificates (fixtures): the same subjects, exited through disclosure here.
+cert = test_oversight.cert
+base_cert = test_oversight.base_cert
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("frozen", "english")]
 
 Status = Certificate.Status
-AFTER = LAST_DAY + datetime.timedelta(days=1)
-
-
-@pytest.fixture
-def mango(supplier_org):
-    return f.ProductFactory(supplier=supplier_org, name="田阳香芒")
-
-
-@pytest.fixture
-def cert(mango):
-    return f.CertificateFactory(
-        product=mango, valid_from=datetime.date(2025, 1, 1), valid_until=datetime.date(2027, 12, 31)
-    )
+AFTER = b.LAST_DAY + datetime.timedelta(days=1)
 
 
 @pytest.fixture
 def base(supplier_org):
-    return base_of(supplier_org)
-
-
-@pytest.fixture
-def base_cert(base):
-    return f.CertificateFactory(
-        number="JD-2025-000001",
-        scheme=CertificationScheme.objects.get(code="base"),
-        product=None,
-        base=base,
-        supplier=base.supplier,
-        valid_until=datetime.date(2027, 12, 31),
-    )
-
-
-def reload(obj):
-    obj.refresh_from_db()
-    return obj
-
-
-def api_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+    return b.base_of(supplier_org)
 
 
 # --- pages ------------------------------------------------------------------------------------
@@ -98,16 +62,16 @@ def test_exiting_a_base_by_page_is_disclosed_then_takes_effect(
     disclosure = Disclosure.objects.get(base=base)
     assert (disclosure.status, disclosure.starts_on, disclosure.ends_on) == (
         "open",
-        AS_OF,
-        LAST_DAY,
+        b.AS_OF,
+        b.LAST_DAY,
     )
     assert Notification.objects.filter(recipient=supplier).exists()
     public = client.get(reverse("products:disclosure_detail", args=[disclosure.pk]))
     assert "Exit of base “田阳芒果种植基地” for Quality failure" in public.content.decode()
 
     # The nightly run on the last day leaves it open; the next night it takes effect.
-    assert disclosures_settle(as_of=LAST_DAY)["effective"] == 0
-    frozen.move_to(moment(AFTER, 1))
+    assert disclosures_settle(as_of=b.LAST_DAY)["effective"] == 0
+    frozen.move_to(b.moment(AFTER, 1))
     assert disclosures_settle(as_of=AFTER)["effective"] == 1
     assert reload(base).status == SupplierBase.Status.EXITED
     assert reload(base_cert).status == Status.REVOKED
@@ -127,14 +91,13 @@ def test_an_upheld_objection_leaves_the_product_listed(client, city_officer, man
         {"reason": "price", "note": "售价高于市场价40%"},
     )
     disclosure = Disclosure.objects.get(product=mango)
-    objection_decide(
-        actor=city_officer,
-        objection=object_to(disclosure, text="价格已按要求调整，附调价通知。"),
-        decision="uphold",
+    b.uphold(
+        disclosure,
+        city_officer,
         note="经核实已调价，不予退出。",
-        as_of=AS_OF,
+        text="价格已按要求调整，附调价通知。",
     )
-    frozen.move_to(moment(AFTER, 1))
+    frozen.move_to(b.moment(AFTER, 1))
     assert disclosures_settle(as_of=AFTER)["effective"] == 0
     assert reload(mango).status == Product.Status.LISTED
     assert reload(cert).status == Status.VALID
@@ -222,7 +185,7 @@ def test_api_revoking_a_certificate_answers_202_with_its_disclosure(city_officer
     assert again.status_code == 400
     assert "already in public disclosure" in again.json()["non_field_errors"][0]
 
-    frozen.move_to(moment(AFTER, 1))
+    frozen.move_to(b.moment(AFTER, 1))
     disclosures_settle(as_of=AFTER)
     assert reload(cert).status == Status.REVOKED
     after = api.get(f"/api/v1/oversight/certificates/{cert.pk}/").json()
@@ -272,15 +235,19 @@ def test_api_a_revoked_certificate_cannot_be_revoked_again(city_officer, cert):
 
 
 @pytest.mark.parametrize("persona", ["reviewer", "district_officer", "supplier", "clerk"])
-def test_api_only_the_city_office_decides_an_exit(request, persona, cert, mango, base):
+def test_api_only_the_city_office_changes_a_status(request, persona, cert, mango, base):
+    """Suspending (immediate) and exiting or revoking (through disclosure) alike: 403 to every
+    other role, and nothing written."""
     api = api_for(request.getfixturevalue(persona))
-    for url, target in (
-        (f"/api/v1/oversight/certificates/{cert.pk}/status/", "revoked"),
-        (f"/api/v1/oversight/products/{mango.pk}/status/", "exited"),
-        (f"/api/v1/oversight/bases/{base.pk}/status/", "exited"),
+    for url, targets in (
+        (f"/api/v1/oversight/certificates/{cert.pk}/status/", ("suspended", "revoked")),
+        (f"/api/v1/oversight/products/{mango.pk}/status/", ("suspended", "exited")),
+        (f"/api/v1/oversight/bases/{base.pk}/status/", ("suspended", "exited")),
     ):
-        response = api.post(url, {"status": target, "reason": "quality"}, format="json")
-        assert response.status_code == 403, url
+        for target in targets:
+            response = api.post(url, {"status": target, "reason": "quality"}, format="json")
+            assert response.status_code == 403, (url, target)
+    assert not ExitAction.objects.exists()
     assert not Disclosure.objects.exists()
 
 

@@ -585,19 +585,6 @@ def test_api_refusals_are_400_with_the_message(city_officer, cert):
     assert "status" in other.json()
 
 
-@pytest.mark.parametrize("persona", ["reviewer", "district_officer", "supplier", "clerk"])
-def test_api_status_is_the_city_offices_alone(request, persona, cert, mango, base):
-    api = api_for(request.getfixturevalue(persona))
-    for url, target in (
-        (f"/api/v1/oversight/certificates/{cert.pk}/status/", "suspended"),
-        (f"/api/v1/oversight/products/{mango.pk}/status/", "suspended"),
-        (f"/api/v1/oversight/bases/{base.pk}/status/", "suspended"),
-    ):
-        response = api.post(url, {"status": target, "reason": "quality"}, format="json")
-        assert response.status_code == 403, url
-    assert not ExitAction.objects.exists()
-
-
 def test_api_what_the_caller_may_not_see_is_404(supplier_2, city_officer, cert, mango):
     svc.product_set_status(actor=city_officer, product=mango, status="suspended", reason="price")
     api = api_for(supplier_2)
