@@ -5,11 +5,12 @@ evaluation; a supplier reads those of its own bases; no one else any. The expert
 organisations, conflicts) is the city office's and the reviewers' business only, and a
 supplier never learns which experts were drawn for its base (``experts_visible``).
 
-The rank: bases are ranked within their category among the year's evaluations that have a
-final score (result review, in disclosure, published), published results first, then by final
-score; ties share a rank ("1, 2, 2, 4"). It is computed in the database in the same query as
-the rows, and it does not depend on the filters of the list: a base keeps its rank whichever
-statuses the list shows.
+The rank, one rule wherever it is shown (the lists, the API, the public notices): bases are
+ranked within their year and category by final score among the results made public (in
+disclosure or published); ties share a rank ("1, 2, 2, 4"). A result still in review takes
+the rank it would have among those, without moving theirs, so the rank a notice publishes
+never changes behind it. It is computed in the database in the same query as the rows, and it
+does not depend on the filters of the list.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
-    Value,
     When,
 )
 from django.db.models.functions import Coalesce
@@ -46,44 +46,37 @@ from .selectors import _count_of
 
 Status = BaseEvaluation.Status
 RANKED_STATUSES = (Status.RESULT_REVIEW, Status.IN_DISCLOSURE, Status.PUBLISHED)
+# The results that make the ranking: the public ones.
+PUBLIC_STATUSES = (Status.IN_DISCLOSURE, Status.PUBLISHED)
 
 
-def _published_first() -> Case:
-    return Case(
-        When(status=Status.PUBLISHED, then=Value(1)), default=Value(0), output_field=IntegerField()
-    )
+def _count(qs: QuerySet) -> Coalesce:
+    """COUNT(*) of ``qs`` as a correlated subquery (0 when nothing matches)."""
+    counted = qs.order_by().values("year").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
 def with_rank(qs: QuerySet[BaseEvaluation]) -> QuerySet[BaseEvaluation]:
-    """Each evaluation with ``rank`` in its year and category (None when it has no final score
-    yet): one plus the number of ranked evaluations ahead of it, a correlated COUNT in the
-    same query, so the rank of a page of rows costs nothing more."""
-    ranked = BaseEvaluation.objects.filter(status__in=RANKED_STATUSES, final_score__isnull=False)
-    ahead = (
-        ranked.filter(year=OuterRef("year"), category=OuterRef("category"))
-        .annotate(published_first=_published_first())
-        .filter(
-            Q(published_first__gt=OuterRef("rank_published"))
-            | Q(
-                published_first=OuterRef("rank_published"),
-                final_score__gt=OuterRef("final_score"),
-            )
-        )
-        .order_by()
-        .values("year")
-        .annotate(n=Count("pk"))
-        .values("n")
+    """Each evaluation with ``rank`` in its year and category (None before it has a final
+    score) and ``ranked``, the number of public results there: one plus the number of public
+    results scoring higher, a correlated COUNT in the same query."""
+    public = BaseEvaluation.objects.filter(
+        year=OuterRef("year"),
+        category=OuterRef("category"),
+        status__in=PUBLIC_STATUSES,
+        final_score__isnull=False,
     )
-    return qs.annotate(rank_published=_published_first()).annotate(
+    return qs.annotate(
         rank=Case(
             When(
                 status__in=RANKED_STATUSES,
                 final_score__isnull=False,
-                then=Coalesce(Subquery(ahead, output_field=IntegerField()), 0) + 1,
+                then=_count(public.filter(final_score__gt=OuterRef("final_score"))) + 1,
             ),
             default=None,
             output_field=IntegerField(),
-        )
+        ),
+        ranked=_count(public),
     )
 
 

@@ -2,9 +2,10 @@
 
 - ``base-evaluations/``: GET the evaluations the caller may read (a supplier its own bases',
   offices and reviewers all), filters ``year``, ``category``, ``status``, ``base``; each with
-  its stage, scores and rank within its year and category (published first, ties share a
-  rank); ``experts`` (the drawn experts and their scores) is ``null`` for a supplier, who is
-  not told who evaluated it; ``actions`` lists the steps the caller may take now.
+  its stage, scores and rank within its year and category (by final score among the public
+  results, ties share a rank); ``experts`` (the drawn experts and their scores) is ``null``
+  for a supplier, who is not told who evaluated it; ``actions`` lists the steps the caller
+  may take now.
 - ``base-evaluations/{id}/``: one of them; 404 for one the caller may not read.
 
 Status codes: ``applied``, ``material_review``, ``site_verification``, ``result_review``,
@@ -45,8 +46,9 @@ class BaseEvaluationSerializer(serializers.ModelSerializer):
     stage = serializers.CharField(source="get_status_display", help_text="The stage, in words.")
     rank = serializers.IntegerField(
         allow_null=True,
-        help_text="Rank within the year and category among the evaluations with a final "
-        "score, published first; ties share a rank. Null before the result review.",
+        help_text="Rank within the year and category by final score among the results in "
+        "disclosure or published (a result in review takes the rank it would have among them); "
+        "ties share a rank. Null before the result review.",
     )
     experts = serializers.SerializerMethodField()
     actions = serializers.SerializerMethodField()

@@ -463,11 +463,15 @@ def test_ties_share_a_rank_within_the_category(city_officer, supplier_org):
     assert ranks(city_officer) == {"甲": 1, "乙": 2, "丙": 2, "丁": 4, "戊": None}
 
 
-def test_published_results_rank_before_those_still_in_review(city_officer, supplier_org):
+def test_a_result_in_review_takes_its_rank_without_moving_the_public_ones(
+    city_officer, supplier_org
+):
     evaluation(base_of(supplier_org, name="审核中"), status=Status.RESULT_REVIEW, final_score="95")
     evaluation(base_of(supplier_org, name="公示中"), status=Status.IN_DISCLOSURE, final_score="90")
     evaluation(base_of(supplier_org, name="已发布"), status=Status.PUBLISHED, final_score="70")
-    assert ranks(city_officer) == {"已发布": 1, "审核中": 2, "公示中": 3}
+    assert ranks(city_officer) == {"审核中": 1, "公示中": 1, "已发布": 2}
+    ranked = with_rank(BaseEvaluation.objects.filter(base__name="公示中")).get()
+    assert ranked.ranked == 2  # the public results of the year's category
 
 
 def test_ranks_are_per_year_and_category_and_do_not_depend_on_the_filters(
