@@ -282,6 +282,7 @@ class Bench:
         from .integrity import integrity_checks
         from .jobs import import_file, quarterly_report
         from .review import review_pages
+        from .trace import trace_page
 
         steps = (
             ("compliance", self.compliance),
@@ -293,6 +294,7 @@ class Bench:
             ("report", lambda: quarterly_report(self)),
             ("integrity", lambda: integrity_checks(self)),
             ("review", lambda: review_pages(self)),
+            ("trace", lambda: trace_page(self)),
         )
         for step, action in steps:
             if step in skip:

@@ -27,6 +27,7 @@ REQUIRED = (
     "submission_status_page",
     "integrity_queue_page",
     "reconciliation_page",
+    "trace_page",
     "load_post_purchase",
 )
 # Well under the five minutes CI allows on a 2-core machine (about one minute in practice).
