@@ -330,6 +330,14 @@ class ProcurementRecord(models.Model):
                 condition=~Q(invoice_no=""),
                 name="record_supplier_invoice_idx",
             ),
+            # "Was this product bought in the period?" — asked of every product by the
+            # dashboard's households reached (一品一码): one index probe each, counted purchases
+            # only.
+            models.Index(
+                fields=["product", "purchased_on"],
+                condition=~Q(status="rejected"),
+                name="record_product_day_counted",
+            ),
         ]
 
     def __str__(self) -> str:
