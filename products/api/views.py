@@ -13,8 +13,8 @@ from portal.roles import actor_of
 
 from ..models import Supplier
 from ..selectors import application_for_user, certificate_for_user
+from ..services import application_documents, renewal, review
 from ..services import applications as services
-from ..services import renewal, review
 from . import serializers as s
 
 
@@ -74,7 +74,7 @@ class ApplicationViewSet(
     def documents(self, request, pk=None):
         values = s.DocumentSerializer(data=request.data)
         values.is_valid(raise_exception=True)
-        document = services.application_document_add(
+        document = application_documents.application_document_add(
             actor=request.user,
             application=self.get_object(),
             kind=values.validated_data["kind"],

@@ -1,6 +1,7 @@
-"""The application's life and the supplier's side of it: a supplier drafts, documents,
-submits and withdraws an application against the requirements of its scheme. The reviewers'
-steps (review, return, evaluate, decide) are in ``review``.
+"""The application's life and the supplier's side of it: a supplier drafts, submits and
+withdraws an application against the requirements of its scheme. Its documents are added and
+removed in ``application_documents``; the reviewers' steps (review, return, evaluate, decide)
+are in ``review``.
 
 Every change of an application's status goes through ``_move``, which checks the one table
 of allowed transitions and writes the step (who, when, from, to, comment) in the same
@@ -12,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -24,12 +24,6 @@ from portal.history import stamp
 from portal.models import Role
 from portal.notifications import members_of, members_with_role, notify
 from portal.roles import actor_of
-from portal.uploads import (
-    delete_file_on_commit,
-    inspect_upload,
-    store_upload,
-    uploads_removed_on_failure,
-)
 
 from ..models import (
     ApplicationDocument,
@@ -402,61 +396,6 @@ def application_update(
         at=timezone.now(),
     )
     return application
-
-
-@uploads_removed_on_failure()
-@transaction.atomic
-def application_document_add(
-    *, actor, application: CertificationApplication, kind: str, file: UploadedFile
-) -> ApplicationDocument:
-    """The supplier attaches a document (PDF/JPG/PNG, checked by content and size) to an
-    application it is preparing or completing."""
-    application = _locked(application)
-    _own_supplier(actor, application.supplier)
-    if application.status not in EDITABLE_STATUSES:
-        raise ApplicationError(
-            _(
-                "Documents can be added to a draft or to an application "
-                "returned for more material only."
-            )
-        )
-    if kind not in ApplicationDocument.Kind.values:
-        raise ValidationError({"kind": _("Unknown kind of document.")})
-    facts = inspect_upload(file, field="file")
-    document = ApplicationDocument(
-        application=application, kind=kind, uploaded_by=actor, **facts.as_fields()
-    )
-    store_upload(document, file)
-    document.save()
-    # A renewal's documents carried over from the application it renews are replaced by a new
-    # one of their kind: the rows go, the stored files stay with the old application.
-    application.documents.filter(kind=kind, carried_from__isnull=False).exclude(
-        pk=document.pk
-    ).delete()
-    return document
-
-
-@transaction.atomic
-def application_document_remove(*, actor, document: ApplicationDocument) -> ApplicationDocument:
-    """The supplier removes a document from the application it is preparing or completing.
-    The row goes; the stored file goes too once the removal is committed, unless another row
-    still names it: a document carried over to a renewal shares the file of the application
-    it came from, which keeps it."""
-    application = _locked(document.application)
-    _own_supplier(actor, application.supplier)
-    if application.status not in EDITABLE_STATUSES:
-        raise ApplicationError(
-            _(
-                "Documents can be removed from a draft or from an application "
-                "returned for more material only."
-            )
-        )
-    document = ApplicationDocument.objects.get(pk=document.pk, application=application)
-    file = document.file
-    document.delete()
-    if file.name and not ApplicationDocument.objects.filter(file=file.name).exists():
-        delete_file_on_commit(file)
-    return document
 
 
 def _check_renewable_still(application: CertificationApplication) -> None:

@@ -44,8 +44,8 @@ from ..selectors import (
     evaluation_for_user,
     supplier_for_user,
 )
+from ..services import application_documents, review
 from ..services import applications as services
-from ..services import review
 
 SUPPLIER, REVIEWER, CITY = Role.SUPPLIER, Role.REVIEWER, Role.CITY_OFFICE
 READERS = (SUPPLIER, REVIEWER, CITY)
@@ -354,7 +354,7 @@ def application_document_upload(request: HttpRequest, pk: int) -> HttpResponse:
     if form.is_valid():
         document = call_service(
             form,
-            services.application_document_add,
+            application_documents.application_document_add,
             actor=request.user,
             application=application,
             kind=form.cleaned_data["kind"],
@@ -391,7 +391,10 @@ def application_document_remove(request: HttpRequest, pk: int, document_pk: int)
     form = DocumentRemoveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         removed = call_service(
-            form, services.application_document_remove, actor=request.user, document=document
+            form,
+            application_documents.application_document_remove,
+            actor=request.user,
+            document=document,
         )
         if removed is not None:
             messages.success(request, _("“%(name)s” is removed.") % {"name": removed.original_name})

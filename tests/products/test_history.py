@@ -21,9 +21,9 @@ from products.models import (
     SupplierBase,
 )
 from products.services import oversight, upkeep
+from products.services.application_documents import application_document_add
 from products.services.applications import (
     application_create,
-    application_document_add,
     application_submit,
     application_update,
 )

@@ -16,12 +16,11 @@ from portal.errors import ApplicationError
 from portal.models import Notification
 from products.models import Certificate, CertificationApplication, CertificationScheme
 from products.services import renewal
-from products.services.applications import (
-    application_create,
+from products.services.application_documents import (
     application_document_add,
     application_document_remove,
-    application_submit,
 )
+from products.services.applications import application_create, application_submit
 from products.services.expiry import certificates_expire, certificates_warn
 from products.services.oversight import (
     certificate_reinstate,

@@ -16,11 +16,11 @@ from products.models import (
     CertificationApplication,
     CertificationScheme,
 )
+from products.services.application_documents import application_document_add
 from products.services.applications import (
     TRANSITIONS,
     allowed_actions,
     application_create,
-    application_document_add,
     application_submit,
     application_update,
     application_withdraw,

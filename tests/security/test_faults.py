@@ -47,7 +47,7 @@ from products.models import (
     CertificationScheme,
     ProductPhoto,
 )
-from products.services.applications import application_document_add
+from products.services.application_documents import application_document_add
 from reporting.models import ReportRun
 from tests import factories as f
 

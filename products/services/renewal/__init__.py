@@ -22,9 +22,9 @@ Decisions kept here:
   document is carried over as a new ``ApplicationDocument`` row naming the same stored file
   (``carried_from`` = the row it was copied from). Uploading a document of a kind replaces the
   carried ones of that kind; removing a carried document removes the row only
-  (``applications.application_document_add`` / ``application_document_remove``). The reviewers
-  judge the renewal like any application; approval issues the renewal certificate with
-  ``renews`` set (``review.application_decide``).
+  (``application_documents.application_document_add`` / ``application_document_remove``). The
+  reviewers judge the renewal like any application; approval issues the renewal certificate
+  with ``renews`` set (``review.application_decide``).
 
 What the certificate's page shows of renewal is read here too (``renewal_panel``), in the
 certificate's own SELECT; the certificate's history on one page is in ``renewal.history``.
