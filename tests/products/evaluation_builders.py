@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime
 from decimal import Decimal
 
+import pytest
+from django.urls import reverse
+
 from products.models import (
     BaseEvaluation,
     Expert,
@@ -98,3 +101,27 @@ def failed(*, kind: str, day: datetime.date, annulled: bool = False, **subject):
         annulled=annulled,
         **subject,
     )
+
+
+# --- shared by the evaluation's and the experts' page tests ------------------------------------
+
+
+@pytest.fixture(name="pages_today")
+def pages_today_fixture(monkeypatch):
+    """Pages read today from ``portal.periods.today``; pin it inside the demo year."""
+    for module in ("evaluation", "experts"):
+        monkeypatch.setattr(f"products.views.{module}.today", lambda: datetime.date(YEAR, 11, 23))
+
+
+@pytest.fixture(name="base")
+def base_fixture(supplier_org):
+    return base_of(supplier_org)
+
+
+def detail(pk):
+    return reverse("products:evaluation_detail", args=[pk])
+
+
+def as_user(client, user):
+    client.force_login(user)
+    return client
