@@ -11,6 +11,7 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -70,9 +71,9 @@ class ImportResult:
 
 
 def _label_aliases(choices) -> dict[str, str]:
-    """Codes, and their labels in Chinese and English, mapped to the code."""
+    """Codes, and their labels in each of the portal's languages, mapped to the code."""
     aliases = {}
-    for language in ("zh-hans", "en"):
+    for language, _name in settings.LANGUAGES:
         with translation.override(language):
             for code, label in choices.choices:
                 aliases[str(label).strip().lower()] = code

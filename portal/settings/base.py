@@ -145,7 +145,12 @@ AXES_CLIENT_IP_CALLABLE = "portal.views.client_ip"
 PORTAL_PROXY_COUNT = env.int("PORTAL_PROXY_COUNT", default=0)
 
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+# 简体 (default), 繁體 (Hong Kong and Macau buyers, documents written in it) and English.
+LANGUAGES = [
+    ("zh-hans", _("Simplified Chinese")),
+    ("zh-hant", _("Traditional Chinese")),
+    ("en", _("English")),
+]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True

@@ -1,4 +1,5 @@
-"""The Simplified Chinese catalogue is complete, keeps every placeholder, and is compiled.
+"""The Simplified and the Traditional Chinese catalogues are complete, keep every placeholder,
+and are compiled; the Traditional one is the Simplified one converted (portal.traditional).
 
 Chinese is the portal's default language, so an empty or fuzzy entry shows English to every
 user, a lost placeholder raises at render time, and a stale ``django.mo`` (it is committed,
@@ -15,9 +16,18 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-LC_MESSAGES = Path(settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES"
-PO_PATH = LC_MESSAGES / "django.po"
-MO_PATH = LC_MESSAGES / "django.mo"
+from portal.traditional import convert_catalogue, opencc_converter
+
+LOCALE = Path(settings.BASE_DIR) / "locale"
+LOCALES = ("zh_Hans", "zh_Hant")
+
+
+def po_path(locale: str) -> Path:
+    return LOCALE / locale / "LC_MESSAGES" / "django.po"
+
+
+def mo_path(locale: str) -> Path:
+    return LOCALE / locale / "LC_MESSAGES" / "django.mo"
 
 
 @dataclass
@@ -32,9 +42,11 @@ class Entry:
     plurals: dict[int, str] = field(default_factory=dict)
     flags: set[str] = field(default_factory=set)
 
+    file: str = ""
+
     @property
     def label(self) -> str:
-        return f"{PO_PATH.name}:{self.line} {self.msgid!r}"
+        return f"{self.file}:{self.line} {self.msgid!r}"
 
 
 _ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\", "a": "\a", "b": "\b"}
@@ -93,7 +105,7 @@ def parse_po(path: Path) -> list[Entry]:
         after_context = target is not None and target[0] == "msgctxt"
         if keyword == "msgctxt" or (keyword == "msgid" and not after_context):
             finish()
-            current = Entry(line=pending_line or number, flags=pending_flags)
+            current = Entry(line=pending_line or number, flags=pending_flags, file=str(path))
             pending_flags, pending_line = set(), 0
         assert current is not None
         if keyword.startswith("msgstr["):
@@ -118,45 +130,65 @@ def translations(entry: Entry) -> list[str]:
     return list(entry.plurals.values()) if entry.msgid_plural is not None else [entry.msgstr]
 
 
-ENTRIES = parse_po(PO_PATH)
-HEADER = next(e for e in ENTRIES if e.msgid == "" and e.msgctxt is None)
-MESSAGES = [e for e in ENTRIES if e is not HEADER]
+@dataclass
+class Catalogue:
+    locale: str
+    header: Entry
+    messages: list[Entry]
 
 
-def test_the_catalogue_has_messages():
-    assert len(MESSAGES) > 100
-    assert len({(e.msgctxt, e.msgid) for e in MESSAGES}) == len(MESSAGES)
+def read_catalogue(locale: str) -> Catalogue:
+    entries = parse_po(po_path(locale))
+    header = next(e for e in entries if e.msgid == "" and e.msgctxt is None)
+    return Catalogue(locale, header, [e for e in entries if e is not header])
 
 
-def test_the_header_declares_chinese_utf8_and_one_plural_form():
-    assert "fuzzy" not in HEADER.flags
-    assert "Language: zh_Hans\n" in HEADER.msgstr
-    assert "Content-Type: text/plain; charset=UTF-8\n" in HEADER.msgstr
-    assert "Plural-Forms: nplurals=1; plural=0;\n" in HEADER.msgstr
+CATALOGUES = {locale: read_catalogue(locale) for locale in LOCALES}
 
 
-def test_no_entry_is_untranslated():
+@pytest.fixture(params=LOCALES)
+def catalogue(request) -> Catalogue:
+    return CATALOGUES[request.param]
+
+
+def test_the_catalogue_has_messages(catalogue):
+    assert len(catalogue.messages) > 100
+    keys = {(e.msgctxt, e.msgid) for e in catalogue.messages}
+    assert len(keys) == len(catalogue.messages)
+
+
+def test_the_header_declares_chinese_utf8_and_one_plural_form(catalogue):
+    header = catalogue.header
+    assert "fuzzy" not in header.flags
+    assert f"Language: {catalogue.locale}\n" in header.msgstr
+    assert "Content-Type: text/plain; charset=UTF-8\n" in header.msgstr
+    assert "Plural-Forms: nplurals=1; plural=0;\n" in header.msgstr
+
+
+def test_no_entry_is_untranslated(catalogue):
     empty = [
         e.label
-        for e in MESSAGES
+        for e in catalogue.messages
         if (e.msgid_plural is not None and not e.plurals.get(0)) or not all(translations(e))
     ]
     assert not empty, f"untranslated: {empty}"
 
 
-def test_plural_entries_have_exactly_the_one_chinese_form():
-    wrong = [e.label for e in MESSAGES if e.msgid_plural is not None and set(e.plurals) != {0}]
+def test_plural_entries_have_exactly_the_one_chinese_form(catalogue):
+    wrong = [
+        e.label for e in catalogue.messages if e.msgid_plural is not None and set(e.plurals) != {0}
+    ]
     assert not wrong
 
 
-def test_no_entry_is_fuzzy():
-    fuzzy = [e.label for e in MESSAGES if "fuzzy" in e.flags]
+def test_no_entry_is_fuzzy(catalogue):
+    fuzzy = [e.label for e in catalogue.messages if "fuzzy" in e.flags]
     assert not fuzzy, f"fuzzy: {fuzzy}"
 
 
-def test_every_placeholder_survives_translation():
+def test_every_placeholder_survives_translation(catalogue):
     problems = []
-    for e in MESSAGES:
+    for e in catalogue.messages:
         sources = [e.msgid] if e.msgid_plural is None else [e.msgid, e.msgid_plural]
         # With one plural form msgstr[0] serves every count, so it needs the plural's
         # placeholders as well as the singular's.
@@ -171,24 +203,24 @@ def test_every_placeholder_survives_translation():
     assert not problems, "\n".join(problems)
 
 
-def test_the_compiled_catalogue_matches_the_po_file():
-    with MO_PATH.open("rb") as handle:
-        catalogue = gettext.GNUTranslations(handle)
-    assert catalogue.info().get("plural-forms") == "nplurals=1; plural=0;"
+def test_the_compiled_catalogue_matches_the_po_file(catalogue):
+    with mo_path(catalogue.locale).open("rb") as handle:
+        compiled = gettext.GNUTranslations(handle)
+    assert compiled.info().get("plural-forms") == "nplurals=1; plural=0;"
     stale = []
-    for e in MESSAGES:
+    for e in catalogue.messages:
         if e.msgid_plural is not None:
             expected = e.plurals[0]
             if e.msgctxt is not None:
-                got = catalogue.npgettext(e.msgctxt, e.msgid, e.msgid_plural, 1)
+                got = compiled.npgettext(e.msgctxt, e.msgid, e.msgid_plural, 1)
             else:
-                got = catalogue.ngettext(e.msgid, e.msgid_plural, 1)
+                got = compiled.ngettext(e.msgid, e.msgid_plural, 1)
         else:
             expected = e.msgstr
             if e.msgctxt is not None:
-                got = catalogue.pgettext(e.msgctxt, e.msgid)
+                got = compiled.pgettext(e.msgctxt, e.msgid)
             else:
-                got = catalogue.gettext(e.msgid)
+                got = compiled.gettext(e.msgid)
         if got != expected:
             stale.append(f"{e.label}: .mo gives {got!r}, .po says {expected!r}")
     assert not stale, "django.mo is stale; run compilemessages:\n" + "\n".join(stale)
@@ -203,11 +235,48 @@ def test_the_compiled_catalogue_matches_the_po_file():
         ("City coordination office", "市协作办"),
     ],
 )
-def test_django_serves_the_chinese_catalogue(msgid, chinese):
+def test_django_serves_the_chinese_catalogues(msgid, chinese):
     with translation.override("zh-hans"):
         assert translation.gettext(msgid) == chinese
+    with translation.override("zh-hant"):
+        traditional = translation.gettext(msgid)
+    assert traditional == opencc_converter()(chinese) and traditional != chinese
     with translation.override("en"):
         assert translation.gettext(msgid) == msgid
+
+
+def test_the_traditional_catalogue_is_the_simplified_one_converted():
+    # Regenerate with `make messages` (manage.py make_traditional_catalogue) after a change
+    # to the Simplified catalogue; this fails until then.
+    simplified = po_path("zh_Hans").read_text(encoding="utf-8")
+    expected = convert_catalogue(simplified, opencc_converter())
+    assert po_path("zh_Hant").read_text(encoding="utf-8") == expected
+
+
+def test_the_conversion_touches_the_translations_only():
+    text = (
+        "# Simplified Chinese translation.\n"
+        'msgid ""\n'
+        'msgstr ""\n'
+        '"Language-Team: Simplified Chinese\\n"\n'
+        '"Language: zh_Hans\\n"\n'
+        "\n"
+        "#: a.py:1\n"
+        'msgid "Invoice %(number)s"\n'
+        'msgstr ""\n'
+        '"发票%(number)s"\n'
+        "\n"
+        'msgid "%(n)s voucher"\n'
+        'msgid_plural "%(n)s vouchers"\n'
+        'msgstr[0] "%(n)s张凭证"\n'
+    )
+    converted = convert_catalogue(
+        text, lambda quoted: quoted.replace("发票", "發票").replace("张凭证", "張憑證")
+    )
+    assert '"發票%(number)s"' in converted and '"%(n)s張憑證"' in converted
+    assert 'msgid "Invoice %(number)s"' in converted
+    assert "Language: zh_Hant" in converted and "Traditional Chinese" in converted
+    assert converted.startswith("# Traditional Chinese translation")
 
 
 def test_the_parser_reads_continuations_plurals_and_flags(tmp_path):

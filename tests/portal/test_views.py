@@ -144,6 +144,23 @@ def test_language_switch_is_remembered(client, settings):
     assert 'lang="en"' in client.get(reverse("login")).content.decode()
 
 
+def test_traditional_chinese_is_offered_on_every_page_and_remembered(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    page = client.get(reverse("login")).content.decode()
+    assert '<option value="zh-hant">繁體中文</option>' in page  # the switch, in its own script
+    client.post(reverse("set_language"), {"language": "zh-hant", "next": "/"})
+    for url in (reverse("login"), reverse("products:catalogue"), reverse("outlets:finder")):
+        body = client.get(url).content.decode()
+        assert 'lang="zh-hant"' in body
+        assert "消費幫扶" in body and "消费帮扶" not in body
+
+
+def test_a_hong_kong_browser_gets_traditional_chinese(client, settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+    body = client.get(reverse("login"), HTTP_ACCEPT_LANGUAGE="zh-HK,zh;q=0.8").content.decode()
+    assert 'lang="zh-hant"' in body
+
+
 def test_sign_out_needs_a_post_and_ends_the_session(client, clerk):
     client.force_login(clerk)
     assert client.get(reverse("logout")).status_code == 405
