@@ -309,8 +309,9 @@ def _headline(disclosure: Disclosure, subject, certificate: Certificate | None) 
     return disclosure.get_kind_display()
 
 
-def _subject_of(disclosure: Disclosure) -> tuple:
-    """(subject, certificate) of a disclosure whose relations were prefetched."""
+def disclosure_subject(disclosure: Disclosure) -> tuple:
+    """(subject, certificate) of a disclosure: the product or base it is about, and the
+    certificate when it names one (prefetched relations are used when present)."""
     certificate = disclosure.certificate if disclosure.certificate_id else None
     if certificate is not None:
         return certificate.product or certificate.base, certificate
@@ -327,7 +328,7 @@ def _subject_of(disclosure: Disclosure) -> tuple:
 
 
 def notice_of(disclosure: Disclosure, *, as_of: datetime.date) -> Notice:
-    subject, certificate = _subject_of(disclosure)
+    subject, certificate = disclosure_subject(disclosure)
     return Notice(
         disclosure=disclosure,
         subject=subject,

@@ -1,11 +1,15 @@
 """The certification schemes (帮扶产品认定, 圳品, 基地认定), applications and their steps,
 documents and on-site evaluations, and the certificates issued."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
+
+from portal.periods import add_months
 
 from .catalogue import Product, Supplier, SupplierBase
 
@@ -40,6 +44,11 @@ class CertificationScheme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def validity_from(self, start: datetime.date) -> tuple[datetime.date, datetime.date]:
+        """(valid from, valid until) of a certificate of this scheme starting on ``start``:
+        its months, up to the day before the same date."""
+        return start, add_months(start, self.validity_months) - datetime.timedelta(days=1)
 
 
 # Exactly one subject: a product or a base.

@@ -27,12 +27,12 @@ from django.utils.translation import gettext as _
 
 from portal.errors import ApplicationError
 from portal.history import stamp
-from portal.models import ExitReason, Role
+from portal.models import Role
 from portal.notifications import members_of, members_with_role, notify
-from portal.periods import add_months
 from portal.roles import actor_of
 from portal.workdays import add_working_days
 
+from ..disclosure_selectors import disclosure_subject
 from ..models import (
     Certificate,
     Disclosure,
@@ -50,8 +50,6 @@ Removal = Disclosure.Removal
 # 5 working days: the period the city's notices (认定结果公示, 退出公示) usually run.
 DEFAULT_WORKING_DAYS = 5
 MAX_WORKING_DAYS = 30
-# One night's settling: a few thousand disclosures at most, each a handful of writes.
-SETTLE_BATCH = 500
 
 OBJECTION_TEXT_MAX = 2000
 
@@ -60,41 +58,17 @@ def disclosure_link(disclosure: Disclosure) -> str:
     return reverse("products:disclosure_detail", args=[disclosure.pk])
 
 
-def _subject_supplier_id(disclosure: Disclosure) -> int | None:
-    for name in ("application", "certificate", "product", "base"):
-        subject = getattr(disclosure, name)
-        if subject is not None:
-            return subject.supplier_id
-    if disclosure.monitoring_record_id:
-        record = disclosure.monitoring_record
-        return (record.product or record.base).supplier_id
-    if disclosure.base_evaluation_id:
-        return disclosure.base_evaluation.base.supplier_id
-    return None
-
-
 def subject_name(disclosure: Disclosure) -> str:
     """The name the public reads: the product's or base's (or the certificate's subject's)."""
-    if disclosure.certificate_id:
-        certificate = disclosure.certificate
-        return (certificate.product or certificate.base).name
-    if disclosure.product_id:
-        return disclosure.product.name
-    if disclosure.base_id:
-        return disclosure.base.name
-    if disclosure.monitoring_record_id:
-        record = disclosure.monitoring_record
-        return (record.product or record.base).name
-    if disclosure.base_evaluation_id:
-        return disclosure.base_evaluation.base.name
-    return ""
+    subject, _certificate = disclosure_subject(disclosure)
+    return subject.name if subject is not None else ""
 
 
 def _notify_supplier(disclosure: Disclosure, *, title: str, body: str = "") -> None:
-    supplier_id = _subject_supplier_id(disclosure)
-    if supplier_id is not None:
+    subject, _certificate = disclosure_subject(disclosure)
+    if subject is not None:
         notify(
-            recipients=members_of(supplier_id),
+            recipients=members_of(subject.supplier_id),
             title=title,
             body=body,
             link=disclosure_link(disclosure),
@@ -192,12 +166,9 @@ def exit_disclose(
             raise PermissionDenied(_("Only the base's own supplier may report it."))
     else:
         oversight.require_city_office(actor)
-    note = (note or "").strip()
-    if reason not in ExitReason.values:
-        raise ValidationError({"reason": _("Choose a reason from the list.")})
+    note = oversight._clean_reason(reason, note)
     if self_reported and not note:
         raise ValidationError({"note": _("Say why the base no longer qualifies.")})
-    note = oversight._clean_reason(reason, note) if not self_reported else note
     subject = type(subject).objects.select_for_update().get(pk=subject.pk)
     fields, removal = _exit_subject(subject)
     already = Disclosure.objects.filter(kind=Kind.EXIT, status=Status.OPEN, **fields)
@@ -314,10 +285,7 @@ def _certification_effect(disclosure: Disclosure, *, actor, as_of: datetime.date
     if certificate.renews_id:
         start = max(start, certificate.renews.valid_until + datetime.timedelta(days=1))
     certificate.status = Certificate.Status.VALID
-    certificate.valid_from = start
-    certificate.valid_until = add_months(
-        start, certificate.scheme.validity_months
-    ) - datetime.timedelta(days=1)
+    certificate.valid_from, certificate.valid_until = certificate.scheme.validity_from(start)
     stamp(certificate, actor=actor, reason=_("In effect after public disclosure"))
     certificate.save()
     _notify_supplier(
@@ -420,27 +388,26 @@ def disclosures_due(*, as_of: datetime.date):
 
 def disclosures_settle(*, as_of: datetime.date) -> dict:
     """The nightly step: every disclosure whose period has passed unopposed takes effect, each
-    in its own transaction (one failure does not hold back the others). Idempotent."""
+    in its own transaction, so those done stay done if a later one fails. Idempotent."""
     ids = list(disclosures_due(as_of=as_of).order_by("ends_on", "pk").values_list("pk", flat=True))
     effective = 0
-    for start in range(0, len(ids), SETTLE_BATCH):
-        for pk in ids[start : start + SETTLE_BATCH]:
-            with transaction.atomic():
-                disclosure = (
-                    Disclosure.objects.select_for_update(of=("self",))
-                    .select_related(
-                        "application",
-                        "certificate",
-                        "product",
-                        "base",
-                        "monitoring_record",
-                        "base_evaluation__base",
-                        "opened_by",
-                    )
-                    .get(pk=pk)
+    for pk in ids:
+        with transaction.atomic():
+            disclosure = (
+                Disclosure.objects.select_for_update(of=("self",))
+                .select_related(
+                    "application",
+                    "certificate",
+                    "product",
+                    "base",
+                    "monitoring_record",
+                    "base_evaluation__base",
+                    "opened_by",
                 )
-                if disclosure.status != Status.OPEN or _pending(disclosure).exists():
-                    continue
-                _take_effect(disclosure, actor=None, as_of=as_of)
-                effective += 1
+                .get(pk=pk)
+            )
+            if disclosure.status != Status.OPEN or _pending(disclosure).exists():
+                continue
+            _take_effect(disclosure, actor=None, as_of=as_of)
+            effective += 1
     return {"as_of": as_of.isoformat(), "effective": effective}

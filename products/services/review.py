@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from portal.errors import ApplicationError
 from portal.history import stamp
 from portal.models import Role
-from portal.periods import add_months
 from portal.roles import actor_of
 
 from ..models import Certificate, CertificationApplication, CertificationScheme, Evaluation
@@ -232,9 +231,9 @@ def application_decide(
         application=application,
         renews_id=application.renews_id,
         status=Certificate.Status.PENDING,
-        valid_from=as_of,
-        valid_until=add_months(as_of, scheme.validity_months) - datetime.timedelta(days=1),
     )
+    # Provisional: the disclosure's effect sets the period from the day it takes effect.
+    certificate.valid_from, certificate.valid_until = scheme.validity_from(as_of)
     stamp(
         certificate,
         actor=actor,

@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from portal.errors import ApplicationError
 from portal.models import Notification
+from portal.periods import add_months
 from products.models import (
     ApplicationEvent,
     Certificate,
@@ -28,7 +29,6 @@ from products.services.applications import (
     requirement_checks,
 )
 from products.services.review import (
-    add_months,
     application_decide,
     application_return,
     application_review,
