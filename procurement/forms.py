@@ -8,6 +8,7 @@ whose errors the views put back on these forms.
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils.text import format_lazy
@@ -19,9 +20,19 @@ from portal.periods import QUARTERS
 from products.selectors import product_for_user, supplier_for_user
 
 from .models import Channel, ProcurementRecord, Purpose
-from .rules import RecordData
+from .quota import DEFAULT_QUOTA_RATIO
+from .rules import MAX_RECORD_AMOUNT, RecordData
+from .services import MAX_DECLARED_TOTAL
 
-VOUCHER_ACCEPT = ".pdf,.jpg,.jpeg,.png"
+# What the voucher inputs offer: the PDF and the pictures ``portal.uploads`` accepts by content
+# (PDF, JPEG, PNG). ``image/*`` lets a phone offer its camera and photo library; a picture of
+# another kind (HEIC, WebP) is still refused by the server, and voucher.js warns on choosing it.
+VOUCHER_ACCEPT = "application/pdf,.pdf,image/*"
+# The camera input: pictures only. Phones open the back camera for ``capture``; desktop browsers
+# ignore it and offer a picture file instead. A photo taken this way is a JPEG.
+VOUCHER_CAMERA_ACCEPT = "image/*"
+# The upload limit ``portal.uploads.inspect_upload`` applies, in MB, for the help texts.
+UPLOAD_LIMIT_MB = settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -102,17 +113,30 @@ class RecordForm(forms.Form):
     purchased_on = forms.DateField(
         label=_("Purchase date"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        # procurement.rules.check_records: OLDEST_YEAR_BACK (1) years back, from 1 January.
         help_text=_(
-            "The date on the invoice. It decides the quarter the purchase is reported in; "
-            "a submitted quarter takes no more records."
+            "The date on the invoice: it decides the quarter the purchase is reported in. It "
+            "may not be in the future nor before 1 January of last year, and its quarter must "
+            "not have been submitted."
         ),
     )
     amount = YuanField(
         label=_("Amount (yuan)"),
-        help_text=_("What was paid, in yuan, e.g. 1,234.50."),
+        help_text=format_lazy(
+            _(
+                "What was paid, in yuan with at most 2 decimals, e.g. 1,234.50: more than "
+                "¥0 and at most ¥{limit} for one purchase."
+            ),
+            limit=f"{MAX_RECORD_AMOUNT:,.0f}",
+        ),
     )
     quantity = forms.DecimalField(
-        label=_("Quantity"), required=False, max_digits=14, decimal_places=3, min_value=0
+        label=_("Quantity"),
+        required=False,
+        max_digits=14,
+        decimal_places=3,
+        min_value=0,
+        help_text=_("Optional: how much was bought, more than 0, with at most 3 decimals."),
     )
     unit = forms.CharField(
         label=_("Unit of measure"),
@@ -120,20 +144,44 @@ class RecordForm(forms.Form):
         max_length=16,
         help_text=_("E.g. 箱, 斤, kg."),
     )
-    channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    purpose = forms.ChoiceField(label=_("Purpose"), choices=Purpose.choices)
+    channel = forms.ChoiceField(
+        label=_("Channel"),
+        choices=Channel.choices,
+        help_text=_(
+            "Where it was bought: the national 832 platform, a special outlet (专柜/专馆/专区/"
+            "专列/专站), the city's online mall, a direct purchase agreement or buying instead "
+            "of donating. Every channel counts towards the main quota; a further quota rule "
+            "may count only some channels."
+        ),
+    )
+    purpose = forms.ChoiceField(
+        label=_("Purpose"),
+        choices=Purpose.choices,
+        help_text=_(
+            "What it was bought for. Every purpose counts towards the main quota; canteen "
+            "purchases also count towards canteen-food rules, union-welfare purchases towards "
+            "union-welfare rules."
+        ),
+    )
     invoice_no = forms.CharField(
         label=_("Invoice number"),
         required=False,
         max_length=64,
-        help_text=_("An invoice of a supplier can be logged only once by your unit."),
+        help_text=_(
+            "The invoice's number (发票号码): an invoice of a supplier can be logged only once "
+            "by your unit."
+        ),
     )
     vouchers = MultipleFileField(
         label=_("Vouchers"),
         required=False,
-        help_text=_(
-            "The invoice, contract or receipt backing the purchase (PDF, JPG or PNG, up to 10 MB "
-            "each): the coordination office checks reported purchases against them."
+        help_text=format_lazy(
+            _(
+                "The invoice (发票), contract or receipt backing the purchase: PDF, JPG or PNG "
+                "(not HEIC), up to {limit} MB each. The coordination office checks reported "
+                "purchases against them."
+            ),
+            limit=UPLOAD_LIMIT_MB,
         ),
     )
 
@@ -152,9 +200,19 @@ class RecordForm(forms.Form):
                 "aria-controls": self["product"].auto_id,
             }
         )
+        # No ``capture`` here: on a phone it would open the camera only and hide the PDFs; the
+        # template's "Take a photo" input carries it (same name, so both reach ``vouchers``).
         self.fields["vouchers"].widget.attrs.update(
-            {"accept": VOUCHER_ACCEPT, "capture": "environment"}
+            {
+                "accept": VOUCHER_ACCEPT,
+                "data-voucher-input": "",
+            }
         )
+        # For the template's camera input and voucher.js's warnings, read when the form is
+        # made (the limit ``portal.uploads`` applies at that moment).
+        self.voucher_max_bytes = settings.PORTAL_MAX_UPLOAD_BYTES
+        self.voucher_limit_mb = settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024)
+        self.voucher_camera_accept = VOUCHER_CAMERA_ACCEPT
 
     def _supplier_id(self):
         name = self.add_prefix("supplier")
@@ -268,10 +326,34 @@ class DeclarationForm(forms.Form):
     quarter = forms.TypedChoiceField(
         widget=forms.HiddenInput, coerce=int, choices=[(q, q) for q in QUARTERS]
     )
-    agri_total = YuanField(label=_("Farm-products procurement total (yuan)"))
-    canteen_total = YuanField(label=_("Canteen-food procurement total (yuan)"), required=False)
+    agri_total = YuanField(
+        label=_("Farm-products procurement total (yuan)"),
+        help_text=format_lazy(
+            _(
+                "All farm and sideline products the unit bought in the quarter, assistance "
+                "products included (0 to ¥{limit}). It is the quota's base: the year's "
+                "assistance purchases ÷ the sum of its quarters' totals must reach the required "
+                "share ({share} unless the city sets another)."
+            ),
+            limit=f"{MAX_DECLARED_TOTAL:,.0f}",
+            share=f"{DEFAULT_QUOTA_RATIO:.0%}",
+        ),
+    )
+    canteen_total = YuanField(
+        label=_("Canteen-food procurement total (yuan)"),
+        required=False,
+        help_text=_(
+            "Food bought for the unit's canteens in the quarter: the base of the canteen-food "
+            "quota rules. Empty means 0."
+        ),
+    )
     union_welfare_total = YuanField(
-        label=_("Union-welfare procurement total (yuan)"), required=False
+        label=_("Union-welfare procurement total (yuan)"),
+        required=False,
+        help_text=_(
+            "The union's collective-welfare spending in the quarter: the base of the "
+            "union-welfare quota rules. Empty means 0."
+        ),
     )
 
     BASES = ("agri_total", "canteen_total", "union_welfare_total")

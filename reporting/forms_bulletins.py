@@ -107,9 +107,18 @@ class TargetsForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.sheet = sheet
         help_texts = {
-            "city": _("The amount the city's budget units are to buy in the year."),
-            "district": _("The district's part of the city's target."),
-            "region": _("The amount to buy from this paired county in the year."),
+            "city": _(
+                "The amount the city's budget units are to buy in the year: a positive amount "
+                "in yuan (or with 万/亿), to the fen; empty for no target."
+            ),
+            "district": _(
+                "The district's part of the city's target: a positive amount in yuan (or with "
+                "万/亿); empty for no target."
+            ),
+            "region": _(
+                "The amount to buy from this paired county in the year: a positive amount in "
+                "yuan (or with 万/亿); empty for no target."
+            ),
         }
         for line in sheet.lines:
             self.fields[line.field] = TargetAmountField(

@@ -4,6 +4,7 @@ rule live in ``reporting.quota_rules``."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from procurement.models import BudgetUnit, Channel, QuotaRule
@@ -17,7 +18,10 @@ class QuotaRuleForm(forms.Form):
     name = forms.CharField(
         label=_("Name"),
         max_length=MAX_RULE_NAME,
-        help_text=_("As the rule is known, e.g. 832平台采购食堂食材不低于10%."),
+        help_text=_(
+            "As the rule is known, e.g. 832平台采购食堂食材不低于10%; no two rules of a year "
+            "may share a name."
+        ),
     )
     base = forms.ChoiceField(
         label=_("Share of"),
@@ -30,7 +34,10 @@ class QuotaRuleForm(forms.Form):
     )
     ratio = PercentField(
         label=_("Required share (%)"),
-        help_text=_("As a percentage of the declared total: 10 means 10%."),
+        help_text=_(
+            "As a percentage of the declared total, above 0 and up to 100 with at most one "
+            "decimal: 10 means 10%."
+        ),
     )
     channels = forms.MultipleChoiceField(
         label=_("Channels counted"),
@@ -51,7 +58,13 @@ class QuotaRuleForm(forms.Form):
         required=False,
         max_length=MAX_POLICY_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Where the rule comes from, e.g. the document that sets it."),
+        help_text=format_lazy(
+            _(
+                "Where the rule comes from, e.g. the document that sets it; up to {count} "
+                "characters."
+            ),
+            count=MAX_POLICY_NOTE,
+        ),
     )
 
     @classmethod

@@ -8,6 +8,7 @@ from decimal import Decimal, InvalidOperation
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from .targets import MAX_POLICY_NOTE, PolicyView
@@ -44,21 +45,31 @@ class QuotaPolicyForm(forms.Form):
     ratio = PercentField(
         label=_("Required share (%)"),
         help_text=_(
-            "The share of a unit's farm-products procurement that must be assistance products, "
-            "as a percentage: 30 means 30%."
+            "The share of a unit's declared farm-products total that must be assistance "
+            "products, as a percentage above 0 and up to 100 with at most one decimal: 30 "
+            "means 30%."
         ),
     )
     growth_required = forms.BooleanField(
         label=_("No lower than last year"),
         required=False,
-        help_text=_("A unit's amount may not fall below last year's actual."),
+        help_text=_(
+            "A unit's assistance purchases of the year (rejected records aside) may not fall "
+            "below last year's (Guangzhou measure 16)."
+        ),
     )
     note = forms.CharField(
         label=_("Note"),
         required=False,
         max_length=MAX_POLICY_NOTE,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Where the rule comes from, e.g. the document that sets it."),
+        help_text=format_lazy(
+            _(
+                "Where the rule comes from, e.g. the document that sets it; up to {count} "
+                "characters."
+            ),
+            count=MAX_POLICY_NOTE,
+        ),
     )
 
     def __init__(self, *args, policy: PolicyView, **kwargs):

@@ -116,8 +116,9 @@ class OutletForm(forms.Form):
         label=_("Kind"),
         choices=[("", _("— choose a kind —")), *Outlet.Kind.choices],
         help_text=_(
-            "Counter, hall, zone, train or station, or one of the “1+10” assistance "
-            "centres: the city has one centre and one per district."
+            "专柜 a counter in a shop, 专馆 a hall of its own, 专区 a zone in a supermarket, "
+            "专列 a train, 专站 a station; or a “1+10” assistance centre: at most 11 in the "
+            "city, one city centre and one per district."
         ),
     )
     name = forms.CharField(
@@ -131,7 +132,11 @@ class OutletForm(forms.Form):
         empty_label=_("— choose a district —"),
         help_text=_("The district office of this district manages the outlet."),
     )
-    address = forms.CharField(label=_("Address"), max_length=255)
+    address = forms.CharField(
+        label=_("Address"),
+        max_length=255,
+        help_text=_("Where the public finds the outlet; the finder shows and searches it."),
+    )
     venue = forms.ChoiceField(
         label=_("Host venue"),
         choices=Outlet.Venue.choices,
@@ -158,7 +163,11 @@ class OutletForm(forms.Form):
         ),
     )
     floor_area = NumberField(
-        label=_("Floor area (m²)"), required=False, max_digits=9, decimal_places=1
+        label=_("Floor area (m²)"),
+        required=False,
+        max_digits=9,
+        decimal_places=1,
+        help_text=_("Optional: more than 0 m², with at most one decimal."),
     )
     latitude = forms.DecimalField(
         label=_("Latitude"),

@@ -9,6 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
@@ -94,7 +95,10 @@ class ApplicationForm(forms.Form):
         required=False,
         min_value=0,
         max_value=10_000_000,
-        help_text=_("The number of poor households the product or base helps (带贫户数)."),
+        help_text=_(
+            "The number of poor households the product or base helps (带贫户数); recognition "
+            "needs more than 0."
+        ),
     )
 
     def __init__(self, *args, scheme: CertificationScheme, subjects=None, **kwargs):
@@ -132,12 +136,20 @@ class DocumentForm(forms.Form):
     kind = forms.ChoiceField(
         label=_("Kind of document"),
         choices=[("", _("— choose —")), *ApplicationDocument.Kind.choices],
-        help_text=_("Say what the file is, so the reviewers can tick the scheme's list."),
+        help_text=_(
+            "The business licence (营业执照) is needed for recognition and base certification, "
+            "a quality test report of the product for 圳品; anything else is “Other”. The "
+            "scheme's list is ticked by this kind."
+        ),
     )
     file = forms.FileField(
         label=_("File"),
-        help_text=_(
-            "A PDF, JPG or PNG of up to 10 MB. Scans and phone photos are fine if legible."
+        help_text=format_lazy(
+            _(
+                "A PDF, JPG or PNG (not HEIC) of up to {limit} MB. Scans and phone photos are "
+                "fine if legible."
+            ),
+            limit=settings.PORTAL_MAX_UPLOAD_BYTES // (1024 * 1024),
         ),
     )
 

@@ -8,6 +8,7 @@ from decimal import Decimal
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from portal.models import ExitReason, Role
@@ -15,7 +16,7 @@ from procurement.forms import call_service
 
 from ..models import BaseEvaluation, ProductCategory
 from ..services.base_evaluation import YEARS_BACK
-from ..services.evaluation_scores import MATERIAL_PASS_MARK, SCORE_MAX, SCORE_MIN
+from ..services.evaluation_scores import EXPERT_WEIGHT, MATERIAL_PASS_MARK, SCORE_MAX, SCORE_MIN
 from ..services.expert_draw import SEED_MAX
 
 SCORE_WIDGET = {"inputmode": "decimal", "class": "num", "step": "0.01", "min": "0", "max": "100"}
@@ -164,6 +165,7 @@ class SiteForm(forms.Form):
         label=_("Day of the site verification"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("Required to complete the site verification; it may not be in the future."),
     )
     site_note = text_field(
         _("Site findings"),
@@ -206,7 +208,13 @@ class PublishForm(forms.Form):
 
 
 class ScoreForm(forms.Form):
-    score = score_field(_("Score"))
+    score = score_field(
+        _("Score"),
+        help_text=format_lazy(
+            _("0–100, at most 2 decimals; the experts' mean score weighs {weight} of the total."),
+            weight=f"{EXPERT_WEIGHT:.0%}",
+        ),
+    )
     comment = text_field(_("Comment"), required=False)
 
 

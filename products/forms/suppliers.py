@@ -83,6 +83,7 @@ class RegistrationForm(forms.Form):
         label=_("Contact phone"),
         max_length=32,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("A telephone or mobile number: digits, spaces, +, - and brackets."),
     )
     email = forms.EmailField(
         label=_("E-mail"),
@@ -173,6 +174,7 @@ class ProfileForm(forms.Form):
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("A telephone or mobile number: digits, spaces, +, - and brackets."),
     )
     address = forms.CharField(label=_("Address"), max_length=255, required=False)
 
@@ -201,7 +203,7 @@ class BaseForm(forms.Form):
         required=False,
         max_digits=10,
         decimal_places=1,
-        help_text=_("The area under production, in mu (亩), e.g. 1,200.5."),
+        help_text=_("The area under production, in mu (亩), more than 0, e.g. 1,200.5."),
     )
 
     def __init__(self, *args, **kwargs):
@@ -254,14 +256,20 @@ class ProductForm(forms.Form):
         required=False,
         help_text=_("E.g. 5斤/箱, 500g/袋."),
     )
-    price = YuanField(label=_("Price (yuan)"), help_text=_("E.g. 1,234.50."))
+    price = YuanField(
+        label=_("Price (yuan)"),
+        help_text=_(
+            "The price the catalogue publishes, in yuan with at most 2 decimals (not "
+            "negative), e.g. 1,234.50."
+        ),
+    )
     price_unit = forms.CharField(
         label=_("Price per"), max_length=16, initial="件", help_text=_("E.g. 件, 箱, 斤, kg.")
     )
     supply_volume = NumberField(
         label=_("Supply volume"),
         initial=0,
-        help_text=_("How much you can supply, in the unit beside."),
+        help_text=_("How much you can supply, not negative, in the unit beside."),
     )
     supply_unit = forms.CharField(label=_("Supply unit"), max_length=16, initial="吨/年")
     season = forms.CharField(
