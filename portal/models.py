@@ -223,6 +223,14 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=16, choices=Role.choices)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The home page's guided first visit (新手引导, portal.help): kept with the membership so
+    # that finishing or skipping it on one device hides it on every other.
+    tour_done_at = models.DateTimeField(
+        _("guided tour done at"),
+        null=True,
+        blank=True,
+        help_text=_("When the member finished or skipped the guided tour; empty shows it again."),
+    )
 
     class Meta:
         verbose_name = _("membership")
