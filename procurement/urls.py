@@ -2,7 +2,15 @@ from django.urls import path
 
 from portal.models import Role
 
-from .views import compliance, imports, integrity, projection, reconciliation, returns
+from .views import (
+    compliance,
+    imports,
+    integrity,
+    projection,
+    quarter_summary,
+    reconciliation,
+    returns,
+)
 from .views import records as views
 
 app_name = "procurement"
@@ -39,3 +47,4 @@ urlpatterns += returns.urlpatterns
 urlpatterns += integrity.urlpatterns
 urlpatterns += reconciliation.urlpatterns
 urlpatterns += projection.urlpatterns
+urlpatterns += quarter_summary.urlpatterns
