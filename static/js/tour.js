@@ -29,13 +29,21 @@
   var outlined = null;
   var returnFocus = null;
 
-  // The element a step points at, if it is on the page and shown (at a phone's width the
-  // navigation may be folded away: the step is then shown without one).
+  // The element a step points at, if it is on the page and shown. At a phone's width the
+  // navigation is folded behind its Menu button (nav.js): a step about a menu entry points at
+  // that button; with neither shown, the step is shown without one.
+  function shown(element) {
+    return element && element.getClientRects().length ? element : null;
+  }
+
   function targetOf(step) {
     if (!step.target) return null;
     var element = document.querySelector(step.target);
-    if (!element || !element.getClientRects().length) return null;
-    return element;
+    if (!element) return null;
+    if (!shown(element) && element.closest(".side-nav")) {
+      return shown(document.querySelector("[data-nav-toggle]"));
+    }
+    return shown(element);
   }
 
   function unmark() {

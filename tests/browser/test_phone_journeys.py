@@ -283,3 +283,32 @@ def test_the_photo_preview_works_under_the_portals_csp(
         assert page.evaluate("window.__csp") == []
     finally:
         context.close()
+
+
+def test_the_side_navigation_folds_behind_a_menu_button_on_a_phone(live_server, phone, clerk):
+    page, base = phone, live_server.url
+    sign_in(page, base, "unit_clerk")
+    page.goto(f"{base}/procurement/records/")
+    toggle = page.locator("[data-nav-toggle]")
+    links = page.locator("#side-nav-links")
+    # Folded: the page's own title is on the first screen, the current page named on the button.
+    assert toggle.is_visible() and toggle.get_attribute("aria-expanded") == "false"
+    assert not links.is_visible()
+    assert "采购台账" in toggle.inner_text()
+    assert page.locator("main h1").bounding_box()["y"] < PHONE["viewport"]["height"]
+    toggle.tap()
+    assert toggle.get_attribute("aria-expanded") == "true" and links.is_visible()
+    page.keyboard.press("Escape")
+    assert not links.is_visible() and page.evaluate(
+        "document.activeElement.hasAttribute('data-nav-toggle')"
+    )
+    toggle.tap()
+    links.get_by_role("link", name="登记采购").tap()
+    page.wait_for_url(f"{base}/procurement/records/new/")
+
+
+def test_the_side_navigation_is_always_open_at_desktop_width(live_server, page, clerk):
+    sign_in(page, live_server.url, "unit_clerk")
+    page.goto(f"{live_server.url}/procurement/records/")
+    assert not page.locator("[data-nav-toggle]").is_visible()
+    assert page.locator("#side-nav-links").get_by_role("link", name="登记采购").is_visible()
