@@ -7,6 +7,7 @@ from django.conf import settings
 from django.template.loader import render_to_string
 
 from .models import Certificate
+from .trace import qr_png_data_uri
 
 
 def certificate_pdf(certificate: Certificate, *, verify_url: str, base_url: str) -> bytes:
@@ -21,6 +22,7 @@ def certificate_pdf(certificate: Certificate, *, verify_url: str, base_url: str)
             "certificate": certificate,
             "city": settings.PORTAL_CITY_NAME,
             "verify_url": verify_url,
+            "verify_qr": qr_png_data_uri(verify_url),
         },
     )
     return HTML(string=html, base_url=base_url).write_pdf()

@@ -10,6 +10,7 @@ encodes the absolute short URL, so a phone's camera opens the page without an ap
 from __future__ import annotations
 
 import io
+from urllib.parse import urlencode
 
 import segno
 from django.conf import settings
@@ -47,17 +48,28 @@ def trace_path(code: str) -> str:
     return reverse("product_trace", kwargs={"code": code})
 
 
-def trace_url(request: HttpRequest, code: str) -> str:
-    """The absolute short URL a label prints and its QR code encodes.
+def public_url(request: HttpRequest, path: str) -> str:
+    """The absolute address of ``path`` as printed on paper (labels, certificates).
 
     ``settings.PORTAL_SITE_URL`` (e.g. ``https://xfbf.sz.gov.cn``), when a deployment sets one,
-    is the canonical address, so that a label printed from an internal host name still leads
+    is the canonical address, so that a page printed from an internal host name still leads
     the public to the public site; otherwise the scheme and host of the request (behind the
     TLS proxy, ``SECURE_PROXY_SSL_HEADER`` makes that https)."""
     site = settings.PORTAL_SITE_URL
     if site:
-        return site.rstrip("/") + trace_path(code)
-    return request.build_absolute_uri(trace_path(code))
+        return site.rstrip("/") + path
+    return request.build_absolute_uri(path)
+
+
+def trace_url(request: HttpRequest, code: str) -> str:
+    """The absolute short URL a label prints and its QR code encodes."""
+    return public_url(request, trace_path(code))
+
+
+def certificate_verify_url(request: HttpRequest, number: str) -> str:
+    """The absolute address of a certificate's public verification, printed on it."""
+    query = urlencode({"number": number})
+    return public_url(request, f"{reverse('products:certificate_verify')}?{query}")
 
 
 def _symbol(url: str) -> segno.QRCode:
@@ -80,6 +92,12 @@ def qr_svg(url: str, *, title: str = "") -> bytes:
         light="#fff",
     )
     return out.getvalue()
+
+
+def qr_png_data_uri(url: str) -> str:
+    """The QR code of ``url`` as a ``data:`` PNG, drawn inside the page that shows it (the
+    certificate), so that printing it needs no further request."""
+    return _symbol(url).png_data_uri(border=QR_BORDER, scale=QR_PNG_SCALE)
 
 
 def qr_png(url: str) -> bytes:

@@ -44,6 +44,7 @@ from ..selectors import (
 )
 from ..services import oversight, renewal
 from ..services.disclosure import DEFAULT_WORKING_DAYS, exit_disclose
+from ..trace import certificate_verify_url, qr_png_data_uri
 
 CITY, DISTRICT = Role.CITY_OFFICE, Role.DISTRICT_OFFICE
 SUPPLIER, REVIEWER = Role.SUPPLIER, Role.REVIEWER
@@ -140,11 +141,14 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         pk=pk,
     )
     exit_disclosure = open_exit_disclosure(certificate=certificate)
+    verify_url = certificate_verify_url(request, certificate.number)
     return render(
         request,
         "products/certificate_detail.html",
         {
             "certificate": certificate,
+            "verify_url": verify_url,
+            "verify_qr": qr_png_data_uri(verify_url),
             "renewal": renewal.renewal_panel(certificate, user=user, as_of=as_of),
             "subject": certificate.product or certificate.base,
             "valid_now": _valid_on(certificate, as_of),
@@ -172,11 +176,6 @@ def _valid_on(certificate: Certificate, day) -> bool:
     )
 
 
-def _verify_url(request: HttpRequest, number: str = "") -> str:
-    url = request.build_absolute_uri(reverse("products:certificate_verify"))
-    return f"{url}?number={number}" if number else url
-
-
 @role_required(*READERS)
 @require_GET
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
@@ -185,7 +184,7 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     certificate = _certificate_or_404(request.user, pk)
     content = render_certificate_pdf(
         certificate,
-        verify_url=_verify_url(request),
+        verify_url=certificate_verify_url(request, certificate.number),
         base_url=request.build_absolute_uri("/"),
     )
     response = HttpResponse(content, content_type="application/pdf")

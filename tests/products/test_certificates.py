@@ -1,7 +1,9 @@
 """The certificates pages: the list (scoped, filtered, paginated, a bounded number of queries),
 the certificate page, its printable PDF, and the public verification page."""
 
+import base64
 import datetime
+import re
 import shutil
 import subprocess
 
@@ -17,6 +19,7 @@ from products.models import (
 )
 from products.services import oversight as svc
 from tests import factories as f
+from tests.products.test_trace import decode
 
 pytestmark = pytest.mark.django_db
 
@@ -212,6 +215,11 @@ def test_the_pdf_is_a_pdf_with_the_certificate_number(client, supplier, cert, tm
     assert "2026年11月23日" in text
     assert "深圳市" in text  # settings.PORTAL_CITY_NAME
     assert VERIFY in text
+    assert text.count("\f") == 1  # one page
+    # The QR code printed on it leads to this certificate's verification.
+    subprocess.run(["pdfimages", "-png", str(pdf), str(tmp_path / "image")], check=True)
+    [image] = sorted(tmp_path.glob("image-*.png"))
+    assert decode(image.read_bytes()) == f"http://testserver{VERIFY}?number=RZ-2025-000124"
 
 
 # --- public verification -----------------------------------------------------------------
@@ -258,3 +266,28 @@ def test_revoking_by_page_is_disclosed_first(client, city_officer, supplier_org)
     assert Disclosure.objects.get(certificate=cert).removal == "revoke"
     detail = client.get(done["Location"]).content.decode()
     assert 'data-testid="exit-disclosure"' in detail and url not in detail
+
+
+@pytest.mark.parametrize(
+    ("site", "expected"),
+    [
+        ("", "http://testserver/products/certificates/verify/?number=RZ-2025-000124"),
+        (
+            "https://xfbf.sz.gov.cn",
+            "https://xfbf.sz.gov.cn/products/certificates/verify/?number=RZ-2025-000124",
+        ),
+    ],
+)
+def test_the_certificate_carries_a_qr_code_of_its_verification(
+    client, supplier, cert, settings, site, expected
+):
+    settings.PORTAL_SITE_URL = site
+    page = signed_in(client, supplier).get(reverse("products:certificate_detail", args=[cert.pk]))
+    html = page.content.decode()
+    found = re.search(r'class="certificate-qr" src="data:image/png;base64,([^"]+)"', html)
+    assert found, "no QR code on the certificate"
+    assert decode(base64.b64decode(found.group(1))) == expected
+    assert expected in html  # the address is printed beside it too
+    # The public verification at that address answers with this certificate.
+    verified = client.get(expected.removeprefix(site or "http://testserver"))
+    assert "RZ-2025-000124" in verified.content.decode()
