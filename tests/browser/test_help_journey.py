@@ -126,7 +126,8 @@ def test_a_clerk_walks_through_the_tour_with_the_keyboard_once(
 
 
 def test_a_step_whose_element_is_not_shown_has_no_anchor(live_server, browser, clerk, unit_a):
-    # A navigation hidden altogether: the step still shows, centred, pointing at nothing. The style sheet goes in inline, which only this context allows.
+    # A navigation hidden altogether: the step still shows, centred, pointing at nothing. The
+    # style sheet goes in inline, which only this context allows.
     context = browser.new_context(bypass_csp=True, locale="zh-CN", viewport=SIZES["phone"])
     try:
         page = context.new_page()
