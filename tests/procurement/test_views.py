@@ -12,7 +12,7 @@ from procurement.models import ProcurementRecord, QuarterSubmission, Voucher
 from procurement.services import procurement_record_create
 from tests import factories as f
 
-from .conftest import AS_OF, purchase
+from .conftest import AS_OF, form_data, purchase
 
 pytestmark = pytest.mark.django_db
 
@@ -30,22 +30,6 @@ def english_and_today(settings, monkeypatch, tmp_path):
 
 def pdf(name="invoice.pdf", content=PDF):
     return SimpleUploadedFile(name, content, content_type="application/pdf")
-
-
-def form_data(supplier, **overrides):
-    data = {
-        "supplier": supplier.pk,
-        "product": "",
-        "purchased_on": "2026-10-09",
-        "amount": "3,280.00",
-        "quantity": "40",
-        "unit": "箱",
-        "channel": "platform_832",
-        "purpose": "canteen",
-        "invoice_no": "44031001",
-    }
-    data.update(overrides)
-    return data
 
 
 def record(unit, supplier, **overrides):

@@ -13,7 +13,7 @@ from PIL import Image
 from portal.uploads import UPLOAD_SIGNATURES
 from procurement.models import ProcurementRecord, Voucher
 
-from .conftest import AS_OF
+from .conftest import AS_OF, form_data
 
 pytestmark = pytest.mark.django_db
 
@@ -59,22 +59,6 @@ def heic(name="IMG_0002.HEIC") -> SimpleUploadedFile:
     return SimpleUploadedFile(
         name, b"\0\0\0\x18ftypheic\0\0\0\0mif1heic" + b"\0" * 64, content_type="image/heic"
     )
-
-
-def form_data(supplier, **overrides):
-    data = {
-        "supplier": supplier.pk,
-        "product": "",
-        "purchased_on": "2026-10-09",
-        "amount": "3,280.00",
-        "quantity": "40",
-        "unit": "箱",
-        "channel": "platform_832",
-        "purpose": "canteen",
-        "invoice_no": "44031001",
-    }
-    data.update(overrides)
-    return data
 
 
 def test_the_voucher_input_takes_pictures_and_pdfs_and_the_camera_input_captures(
