@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from products.views.trace import short_urlpatterns
 
-from . import help_views, views
+from . import accessibility, help_views, views
 
 urlpatterns = [
     path("", include("reporting.urls")),
@@ -22,6 +22,7 @@ urlpatterns = [
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/<int:pk>/open/", views.notification_open, name="notification_open"),
     path("notifications/read/", views.notifications_read_all, name="notifications_read_all"),
+    path("accessibility/", accessibility.accessibility_set, name="accessibility"),
     path("help/", help_views.help_page, name="help"),
     path("help/tour/done/", help_views.help_tour_done, name="help_tour_done"),
     path("help/<slug:guide>/", help_views.help_guide, name="help_guide"),

@@ -50,6 +50,7 @@ ANON = (401, 403)
 # The fixture world's objects belong to unit A, supplier A and 福田区 (the district office's
 # district), so unit_clerk_2 and supplier_2 are the outsiders of every object row.
 EXPECTED: dict[str, tuple] = {
+    "accessibility": (NA, NA, NA, NA, NA, NA, NA, NA, NA),
     "api-root": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
     "api-token": (NA, NA, NA, NA, NA, NA, NA, NA, NA),
     "base-detail": (ANON, OK, OK, OK, OK, OK, OK, OK, OK),
