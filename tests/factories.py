@@ -148,3 +148,21 @@ def member(role: Role, organisation: Organisation, username: str | None = None):
     user = UserFactory(username=username) if username else UserFactory()
     Membership.objects.create(user=user, organisation=organisation, role=role)
     return user
+
+
+def purchase_form(supplier, **overrides) -> dict:
+    """The purchase form's fields (procurement:record_create) as the browser posts them, for a
+    purchase of ``supplier``'s on 9 October 2026."""
+    data = {
+        "supplier": supplier.pk,
+        "product": "",
+        "purchased_on": "2026-10-09",
+        "amount": "3,280.00",
+        "quantity": "40",
+        "unit": "箱",
+        "channel": "platform_832",
+        "purpose": "canteen",
+        "invoice_no": "44031001",
+    }
+    data.update(overrides)
+    return data

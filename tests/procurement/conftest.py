@@ -35,23 +35,6 @@ def purchase(supplier, **overrides) -> RecordData:
     return RecordData(**values)
 
 
-def form_data(supplier, **overrides) -> dict:
-    """The purchase form's fields as the browser posts them: the same purchase as ``purchase``."""
-    data = {
-        "supplier": supplier.pk,
-        "product": "",
-        "purchased_on": "2026-10-09",
-        "amount": "3,280.00",
-        "quantity": "40",
-        "unit": "箱",
-        "channel": "platform_832",
-        "purpose": "canteen",
-        "invoice_no": "44031001",
-    }
-    data.update(overrides)
-    return data
-
-
 @pytest.fixture(autouse=True)
 def english(settings):
     """Messages are asserted in English here; the Chinese wording has its own test."""

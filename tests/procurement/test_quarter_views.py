@@ -10,7 +10,7 @@ from django.urls import reverse
 from procurement.models import Declaration, ProcurementRecord, QuarterSubmission
 from tests import factories as f
 
-from .test_views import english_and_today, form_data, logged, record  # noqa: F401 - fixtures
+from .test_views import english_and_today, logged, record  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.django_db
 
@@ -46,7 +46,7 @@ def test_approver_submits_a_quarter_then_its_records_are_locked(
 
     client.force_login(clerk)
     edit = reverse("procurement:record_edit", args=[q3.pk])
-    response = client.post(edit, form_data(recognised, purchased_on="2026-08-10", amount="1"))
+    response = client.post(edit, f.purchase_form(recognised, purchased_on="2026-08-10", amount="1"))
     assert response.status_code == 200
     assert LOCKED in response.content.decode()
     q3.refresh_from_db()

@@ -12,7 +12,7 @@ from procurement.models import ProcurementRecord, QuarterSubmission, Voucher
 from procurement.services import procurement_record_create
 from tests import factories as f
 
-from .conftest import AS_OF, form_data, purchase
+from .conftest import AS_OF, purchase
 
 pytestmark = pytest.mark.django_db
 
@@ -54,7 +54,7 @@ def test_clerk_logs_a_purchase_with_a_pdf_voucher_and_sees_it_in_the_ledger(
 
     response = client.post(
         reverse("procurement:record_create"),
-        {**form_data(recognised), "vouchers": [pdf(), pdf("contract.pdf", PDF + b"2")]},
+        {**f.purchase_form(recognised), "vouchers": [pdf(), pdf("contract.pdf", PDF + b"2")]},
         follow=True,
     )
 
@@ -76,7 +76,7 @@ def test_clerk_logs_a_purchase_with_a_pdf_voucher_and_sees_it_in_the_ledger(
 def test_amount_with_thousands_separator_is_accepted(client, clerk, recognised):
     client.force_login(clerk)
     response = client.post(
-        reverse("procurement:record_create"), form_data(recognised, amount="1,234.5")
+        reverse("procurement:record_create"), f.purchase_form(recognised, amount="1,234.5")
     )
     assert response.status_code == 302
     assert ProcurementRecord.objects.get().amount == Decimal("1234.50")
@@ -85,7 +85,7 @@ def test_amount_with_thousands_separator_is_accepted(client, clerk, recognised):
 def test_amount_with_more_than_two_decimals_is_refused(client, clerk, recognised):
     client.force_login(clerk)
     response = client.post(
-        reverse("procurement:record_create"), form_data(recognised, amount="1234.567")
+        reverse("procurement:record_create"), f.purchase_form(recognised, amount="1234.567")
     )
     assert response.status_code == 200
     assert "at most 2 decimal places" in response.content.decode()
@@ -105,7 +105,7 @@ def test_amount_with_more_than_two_decimals_is_refused(client, clerk, recognised
 def test_each_refusal_shows_its_message_on_the_form_and_saves_nothing(
     client, clerk, unit_a, recognised, case, message
 ):
-    data = form_data(recognised, vouchers=[pdf()])
+    data = f.purchase_form(recognised, vouchers=[pdf()])
     if case == "unrecognised supplier":
         data["supplier"] = f.SupplierFactory(name="未认定的供应商").pk
     elif case == "future date":
@@ -393,7 +393,7 @@ def test_clerk_corrects_a_purchase_and_adds_a_voucher(client, clerk, logged, rec
     assert 'value="3280.00"' in page and "invoice.pdf" in page
 
     response = client.post(
-        url, {**form_data(recognised, amount="3,300"), "vouchers": [pdf("receipt.pdf")]}
+        url, {**f.purchase_form(recognised, amount="3,300"), "vouchers": [pdf("receipt.pdf")]}
     )
 
     assert response.status_code == 302

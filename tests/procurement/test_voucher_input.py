@@ -12,8 +12,9 @@ from PIL import Image
 
 from portal.uploads import UPLOAD_SIGNATURES
 from procurement.models import ProcurementRecord, Voucher
+from tests import factories as f
 
-from .conftest import AS_OF, form_data
+from .conftest import AS_OF
 
 pytestmark = pytest.mark.django_db
 
@@ -104,7 +105,7 @@ def test_a_photo_from_the_camera_and_a_pdf_from_the_chooser_are_both_kept(
 
     response = client.post(
         reverse("procurement:record_create"),
-        {**form_data(recognised), "vouchers": [pdf, jpeg()]},
+        {**f.purchase_form(recognised), "vouchers": [pdf, jpeg()]},
     )
 
     assert response.status_code == 302
@@ -131,7 +132,7 @@ def test_a_refused_photo_brings_the_form_back_with_the_other_fields_kept(
 
     response = client.post(
         reverse("procurement:record_create"),
-        {**form_data(recognised, invoice_no="44039999", unit="斤"), "vouchers": [upload()]},
+        {**f.purchase_form(recognised, invoice_no="44039999", unit="斤"), "vouchers": [upload()]},
     )
 
     assert response.status_code == 200

@@ -215,18 +215,9 @@ def test_with_redis_stopped_purchases_are_logged_and_every_main_page_answers(
     client.force_login(clerk)
     response = client.post(
         reverse("procurement:record_create"),
-        {
-            "supplier": seller.pk,
-            "product": "",
-            "purchased_on": "2026-10-09",
-            "amount": "3,280.00",
-            "quantity": "40",
-            "unit": "箱",
-            "channel": "platform_832",
-            "purpose": "canteen",
-            "invoice_no": "44031001",
-            "vouchers": [SimpleUploadedFile("invoice.pdf", PDF, "application/pdf")],
-        },
+        f.purchase_form(
+            seller, vouchers=[SimpleUploadedFile("invoice.pdf", PDF, "application/pdf")]
+        ),
     )
     assert response.status_code == 302, response.content[:500]
     assert response["Location"] == reverse("procurement:ledger")

@@ -86,22 +86,8 @@ def _seller(request):
     return seller
 
 
-def _purchase(seller) -> dict:
-    return {
-        "supplier": seller.pk,
-        "product": "",
-        "purchased_on": "2026-10-09",
-        "amount": "3,280.00",
-        "quantity": "40",
-        "unit": "箱",
-        "channel": "platform_832",
-        "purpose": "canteen",
-        "invoice_no": "44031001",
-    }
-
-
 def voucher_on_a_new_purchase(request):
-    return reverse("procurement:record_create"), _purchase(_seller(request))
+    return reverse("procurement:record_create"), f.purchase_form(_seller(request))
 
 
 def voucher_on_a_correction(request):
@@ -112,7 +98,7 @@ def voucher_on_a_correction(request):
         purchased_on=datetime.date(2026, 10, 9),
         amount="1000.00",
     )
-    return reverse("procurement:record_edit", args=[record.pk]), _purchase(seller)
+    return reverse("procurement:record_edit", args=[record.pk]), f.purchase_form(seller)
 
 
 def procurement_import(request):
