@@ -27,6 +27,11 @@ UPLOAD_SIGNATURES = (
 )
 
 
+# A HEIC/HEIF picture (what an iPhone's camera takes unless set to "Most Compatible"): an
+# ISO-BMFF file whose first box names one of these brands. Refused like any other kind, but told
+# what it is and what to do, since a clerk photographing a voucher meets it most.
+HEIF_BRANDS = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
+
 # Photos (of products, outlets, inspections): pictures only, never a PDF.
 PICTURE_TYPES = frozenset({"image/jpeg", "image/png"})
 
@@ -58,6 +63,13 @@ def sniff_content_type(upload: UploadedFile) -> str | None:
     return None
 
 
+def _is_heif(upload: UploadedFile) -> bool:
+    upload.seek(0)
+    head = upload.read(12)
+    upload.seek(0)
+    return head[4:8] == b"ftyp" and head[8:12] in HEIF_BRANDS
+
+
 def inspect_upload(upload: UploadedFile, *, field: str | None = None) -> UploadFacts:
     """The facts a stored file records about itself; ValidationError for a file that is too
     large or is not a PDF, JPEG or PNG by content (under ``field`` when one is named)."""
@@ -78,6 +90,15 @@ def _inspect(upload: UploadedFile) -> UploadFacts:
             code="file_too_large",
         )
     content_type = sniff_content_type(upload)
+    if content_type is None and _is_heif(upload):
+        raise ValidationError(
+            _(
+                "“%(name)s” is a HEIC photo, which the portal does not accept: send it as JPEG "
+                "(on an iPhone: Settings › Camera › Formats › Most Compatible) or as a PDF."
+            )
+            % {"name": upload.name},
+            code="heic",
+        )
     if content_type is None:
         raise ValidationError(
             _("“%(name)s” is not a PDF, JPEG or PNG file.") % {"name": upload.name},

@@ -120,7 +120,7 @@ def test_a_photo_from_the_camera_and_a_pdf_from_the_chooser_are_both_kept(
     ("upload", "message"),
     [
         (lambda: jpeg(padding=1024 * 1024), "“IMG_0001.jpg” is larger than 1 MB."),
-        (heic, "“IMG_0002.HEIC” is not a PDF, JPEG or PNG file."),
+        (heic, "“IMG_0002.HEIC” is a HEIC photo, which the portal does not accept"),
     ],
     ids=["too large", "heic"],
 )
