@@ -3,6 +3,7 @@ the outlet's page with photos and inspections, and the status confirmation."""
 
 import datetime
 import io
+import re
 from decimal import Decimal
 
 import pytest
@@ -323,7 +324,13 @@ def test_photos_upload_checked_and_served_through_a_scoped_view(
     url = reverse("outlets:outlet_photo_add", args=[outlet.pk])
     page = office.post(url, {"file": SimpleUploadedFile("leaflet.jpg", PDF)})
     assert page.status_code == 200
-    assert "not a JPEG or PNG" in page.content.decode()
+    html = page.content.decode()
+    assert "not a JPEG or PNG" in html
+    # The refusal is summed up at the top with a link to the file field, which it describes.
+    summary = html[html.index('data-testid="error-summary"') :]
+    assert 'href="#id_file"' in summary[: summary.index("</div>")]
+    [file_input] = re.findall(r'<input[^>]*id="id_file"[^>]*>', html)
+    assert 'aria-invalid="true"' in file_input and "id_file_error" in file_input
     response = office.post(url, {"file": SimpleUploadedFile("shop.jpg", JPEG), "caption": "门头"})
     assert response.status_code == 302
     photo = OutletPhoto.objects.get()
