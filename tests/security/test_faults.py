@@ -366,18 +366,9 @@ def test_a_purchase_whose_voucher_cannot_be_saved_is_not_half_logged(clerk, sell
     with connection.execute_wrapper(failing):
         page = client.post(
             reverse("procurement:record_create"),
-            {
-                "supplier": seller.pk,
-                "product": "",
-                "purchased_on": "2026-10-09",
-                "amount": "3,280.00",
-                "quantity": "40",
-                "unit": "箱",
-                "channel": "platform_832",
-                "purpose": "canteen",
-                "invoice_no": "44031001",
-                "vouchers": [SimpleUploadedFile("invoice.pdf", PDF, "application/pdf")],
-            },
+            f.purchase_form(
+                seller, vouchers=[SimpleUploadedFile("invoice.pdf", PDF, "application/pdf")]
+            ),
         )
     assert failing.seen == 1  # the record row went in first; its voucher row failed
     assert page.status_code == 500
@@ -391,21 +382,13 @@ def _stored_files() -> list:
 
 
 def _purchase_form(seller) -> dict:
-    return {
-        "supplier": seller.pk,
-        "product": "",
-        "purchased_on": "2026-10-09",
-        "amount": "3,280.00",
-        "quantity": "40",
-        "unit": "箱",
-        "channel": "platform_832",
-        "purpose": "canteen",
-        "invoice_no": "44031001",
-        "vouchers": [
+    return f.purchase_form(
+        seller,
+        vouchers=[
             SimpleUploadedFile("invoice.pdf", PDF, "application/pdf"),
             SimpleUploadedFile("contract.pdf", PDF, "application/pdf"),
         ],
-    }
+    )
 
 
 def _second_write_fails(monkeypatch) -> list:
